@@ -1,0 +1,1 @@
+Console.WriteLine("kubemedic benchmarks: see bench/README.md");

@@ -1,0 +1,11 @@
+using System.CommandLine;
+using KubeMedic.Cli;
+using KubeMedic.Cli.Commands;
+
+var root = new RootCommand("KubeMedic: Kubernetes incident response, from alert to postmortem.");
+foreach (var command in CommandCatalog.All())
+{
+    root.Subcommands.Add(command);
+}
+
+return await CliRunner.RunAsync(root, args);

@@ -1,0 +1,3 @@
+namespace KubeMedic.Kubernetes;
+
+internal static class AssemblyMarker;

@@ -1,0 +1,3 @@
+namespace KubeMedic.Observability;
+
+internal static class AssemblyMarker;

@@ -1,0 +1,3 @@
+namespace KubeMedic.Simulator;
+
+internal static class AssemblyMarker;
