@@ -170,6 +170,11 @@ public sealed class IncidentStore
 
         var from = record.Status;
         record.Status = to;
+        if (to == IncidentStatus.Identified && record.RootCause is null && !string.IsNullOrWhiteSpace(message))
+        {
+            record.RootCause = message.Trim();
+        }
+
         var text = message ?? StatusUpdate.Compose(record).Body;
         record.StatusChanges.Add(new StatusChange { At = at, From = from, To = to, Message = text });
         record.Timeline.Add(new TimelineEntry { At = at, Source = TimelineSource.Status, Text = $"Status {from} → {to}" + (message is null ? "" : $": {message}") });

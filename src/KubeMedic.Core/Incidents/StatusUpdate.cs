@@ -68,7 +68,7 @@ public static class StatusUpdate
                 sb.Append(" We are monitoring the results.");
                 break;
             case IncidentStatus.Resolved:
-                sb.Append(CultureInfo.InvariantCulture, $"This incident has been resolved. {services} is operating normally.");
+                sb.Append(CultureInfo.InvariantCulture, $"This incident has been resolved. {Capital(services)} is operating normally.");
                 if (record.RootCause is { } rc)
                 {
                     sb.Append(CultureInfo.InvariantCulture, $" Cause: {TrimDot(rc)}.");
@@ -142,6 +142,8 @@ public static class StatusUpdate
 
         return "the affected service";
     }
+
+    private static string Capital(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..];
 
     private static string TrimDot(string s) => s.Trim().TrimEnd('.');
 }
