@@ -11,5 +11,6 @@ internal static class CommandCatalog
         yield return VersionCommand.Create();
         yield return IncidentCommand.Create();
         yield return RunbookCommand.Create();
+        yield return PostmortemCommand.Create();
     }
 }
