@@ -10,5 +10,6 @@ internal static class CommandCatalog
     {
         yield return VersionCommand.Create();
         yield return AlertsCommand.Create();
+        yield return SloCommand.Create();
     }
 }
