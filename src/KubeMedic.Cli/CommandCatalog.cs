@@ -11,5 +11,6 @@ internal static class CommandCatalog
         yield return VersionCommand.Create();
         yield return AlertsCommand.Create();
         yield return SloCommand.Create();
+        yield return DashboardCommand.Create();
     }
 }
