@@ -63,7 +63,9 @@ internal static class OomRemedy
         if (newRequest is { } nr)
         {
             resources["requests"] = new JsonObject { ["memory"] = Quantity.FormatBytes(nr) };
-            undoResources["requests"] = new JsonObject { ["memory"] = container.Str("resources", "requests", "memory") is { } oldReq ? JsonValue.Create(oldReq) : null };
+            undoResources["requests"] = container.At("resources", "requests") is not JsonObject oldRequests ? null
+                : oldRequests.Count == 0 || (oldRequests.Count == 1 && oldRequests.ContainsKey("memory") && container.Str("resources", "requests", "memory") is null) ? null
+                : new JsonObject { ["memory"] = container.Str("resources", "requests", "memory") is { } oldReq ? JsonValue.Create(oldReq) : null };
         }
 
         var patch = RemedyEngine.ContainerPatch(target, name, new JsonObject { ["resources"] = resources });
