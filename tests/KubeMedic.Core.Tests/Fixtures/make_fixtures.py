@@ -178,14 +178,16 @@ def seed002():
     good, bad = "nginx:1.25.3", "nginx:1.25.3-alpine-typo"
     fc = lambda img: [container("web", img, cpu="50m", mem="64Mi", readiness=http_probe("/"), port=80)]
     items.append(deployment("frontend", ns, 3, fc(bad), 2, {"replicas": 3, "updatedReplicas": 3, "readyReplicas": 0, "availableReplicas": 0, "unavailableReplicas": 3},
-                            strategy={"type": "Recreate"}, labels=fe))
+                            strategy={"type": "Recreate"}, labels=fe,
+        conditions=[{"type": "Available", "status": "False", "reason": "MinimumReplicasUnavailable", "message": "Deployment does not have minimum availability.", "lastTransitionTime": t("14:55"), "lastUpdateTime": t("14:55")},
+                    {"type": "Progressing", "status": "True", "reason": "ReplicaSetUpdated", "message": 'ReplicaSet "frontend-7b9c6d5f4" is progressing.', "lastTransitionTime": t("14:55"), "lastUpdateTime": t("14:55")}]))
     items.append(replicaset("frontend-5d8f9c7b6", ns, "frontend", 1, 0, fc(good), t("09:20"), 0, fe))
     frs = "frontend-7b9c6d5f4"
     items.append(replicaset(frs, ns, "frontend", 2, 3, fc(bad), t("14:55"), 0, fe))
     pull_msg = f'Failed to pull image "{bad}": rpc error: code = NotFound desc = failed to pull and unpack image "docker.io/library/{bad}": failed to resolve reference "docker.io/library/{bad}": docker.io/library/{bad}: not found'
     for i, (sfx, reason) in enumerate([("k2j4h", "ImagePullBackOff"), ("p8d3s", "ImagePullBackOff"), ("z5x7c", "ErrImagePull")]):
         msg = f'Back-off pulling image "{bad}"' if reason == "ImagePullBackOff" else pull_msg
-        items.append(pod(f"{frs}-{sfx}", ns, frs, fe, fc(bad), [cstatus("web", bad, False, 0, state={"waiting": {"reason": reason, "message": msg}})], node_name=["node-2", "node-3", "node-2"][i], created=t("14:55")))
+        items.append(pod(f"{frs}-{sfx}", ns, frs, fe, fc(bad), [cstatus("web", bad, False, 0, state={"waiting": {"reason": reason, "message": msg}})], phase="Pending", node_name=["node-2", "node-3", "node-2"][i], created=t("14:55")))
         items.append(event(f"{frs}-{sfx}.1", ns, "Pod", f"{frs}-{sfx}", "Failed", pull_msg, "Warning", 3, t("14:55"), t("14:59"), field_path="spec.containers{web}"))
         items.append(event(f"{frs}-{sfx}.2", ns, "Pod", f"{frs}-{sfx}", "BackOff", f'Back-off pulling image "{bad}"', "Normal", 9, t("14:55"), t("15:00"), field_path="spec.containers{web}"))
     items.append(service("frontend", ns, fe, 80, 80)); items.append(endpoints("frontend", ns, not_ready=[f"{frs}-k2j4h", f"{frs}-p8d3s", f"{frs}-z5x7c"], port=80))
