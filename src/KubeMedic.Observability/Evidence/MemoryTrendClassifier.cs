@@ -85,7 +85,7 @@ public static class MemoryTrendClassifier
         var (slope, intercept, r2) = Fit(xs, ys);
         var peakOfLimit = limitBytes is > 0 ? peak / limitBytes : null;
         var limitText = limitBytes is > 0 ? $"the {Mi(limitBytes.Value)} limit" : "the observed peak (no memory limit known)";
-        var restartText = restarts > 0 ? $"; {restarts} restart(s) in the window, the segment before {(segment == segments[^1] ? "now" : "the last restart")} analysed" : "";
+        var restartText = restarts > 0 ? $" ({restarts} restart(s) in the window; {(segment == segments[^1] ? "the current run" : "the run that ended in the last restart")} was analysed)" : "";
 
         MemoryVerdict Verdict(MemoryPattern pattern, string summary, double? slopeMiB = null, TimeSpan? ttl = null) =>
             new(pattern, summary + restartText, slopeMiB, ttl, limitBytes, peak, peakOfLimit, r2, restarts, duration, spark);

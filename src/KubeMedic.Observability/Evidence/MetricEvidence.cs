@@ -112,7 +112,7 @@ public sealed class MetricEvidenceCollector(IPrometheusQuery? prometheus, TimePr
             memory = await Guard("memory trend", missing, () => MemoryAsync(target, ct));
             if (memory is not null)
             {
-                evidence.Add(new CoreEvidence(EvidenceSource.Metric, $"memory working set of {target} over {Minutes(memory.Analyzed)}: {memory.Sparkline} — {memory.Summary}"));
+                evidence.Add(new CoreEvidence(EvidenceSource.Metric, $"memory working set of {target}, last {Minutes(o.Lookback)} (scale 0 to the limit): {memory.Sparkline} — {memory.Summary}"));
             }
         }
 
@@ -121,7 +121,7 @@ public sealed class MetricEvidenceCollector(IPrometheusQuery? prometheus, TimePr
             restarts = await Guard("restart rate", missing, () => RestartsAsync(target, ct));
             if (restarts is not null)
             {
-                evidence.Add(new CoreEvidence(EvidenceSource.Metric, $"restarts of {target}: {restarts.Sparkline} — {restarts.Summary}"));
+                evidence.Add(new CoreEvidence(EvidenceSource.Metric, $"restart count of {target}, last {Minutes(o.Lookback)}: {restarts.Sparkline} — {restarts.Summary}"));
             }
         }
 
@@ -130,7 +130,7 @@ public sealed class MetricEvidenceCollector(IPrometheusQuery? prometheus, TimePr
             cpu = await Guard("CPU throttling and usage", missing, () => CpuAsync(target, ct));
             if (cpu is not null)
             {
-                evidence.Add(new CoreEvidence(EvidenceSource.Metric, $"CPU of {target}: {cpu.Sparkline} — {cpu.Summary}"));
+                evidence.Add(new CoreEvidence(EvidenceSource.Metric, $"CPU usage of {target}, last {Minutes(o.Lookback)}: {cpu.Sparkline} — {cpu.Summary}"));
             }
         }
 
