@@ -8,7 +8,7 @@ namespace KubeMedic.Observability.Tests;
 /// <summary>The alerts, slo, dashboard and serve verbs through the real kubemedic binary: output, exit codes, one-line errors.</summary>
 public sealed class CliTests
 {
-    private static (int Code, string Stdout, string Stderr) Kubemedic(string workDir, params string[] args)
+    internal static (int Code, string Stdout, string Stderr) Kubemedic(string workDir, params string[] args)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "kubemedic.dll");
         var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true };

@@ -17,6 +17,17 @@ public sealed class PrometheusFixture : IAsyncLifetime
     public DateTimeOffset DeployAt => End - TimeSpan.FromMinutes(20);
     public Uri Url { get; private set; } = null!;
     public PrometheusClient Client { get; private set; } = null!;
+    /// <summary>An SLO on the synthetic checkout service: 95 % of requests without 5xx over 30 days.</summary>
+    public const string SloSpec = """
+        service: checkout
+        slos:
+        - name: availability
+          objective: 95
+          sli:
+            error_query: sum(rate(http_server_requests_seconds_count{namespace="lab",service="checkout",status=~"5.."}[{{.window}}]))
+            total_query: sum(rate(http_server_requests_seconds_count{namespace="lab",service="checkout"}[{{.window}}]))
+        """;
+
     public string Log => File.Exists(dir.File("prometheus.log")) ? File.ReadAllText(dir.File("prometheus.log")) : "";
 
     public async Task InitializeAsync()
@@ -28,7 +39,8 @@ public sealed class PrometheusFixture : IAsyncLifetime
             throw new InvalidOperationException("promtool backfill failed: " + backfill.Output);
         }
 
-        File.WriteAllText(dir.File("prometheus.yml"), "global:\n  scrape_interval: 1m\nscrape_configs: []\n");
+        File.WriteAllText(dir.File("slo-rules.yaml"), Rules.RuleFileWriter.ToPlain(Slo.SloRuleGenerator.Generate(Slo.SloSpecReader.Parse(SloSpec, "slo.yaml"))));
+        File.WriteAllText(dir.File("prometheus.yml"), "global:\n  scrape_interval: 1m\n  evaluation_interval: 2s\nrule_files: [slo-rules.yaml]\nscrape_configs: []\n");
         var port = Tools.FreePort();
         var psi = new ProcessStartInfo(Tools.Prometheus)
         {
