@@ -16,5 +16,6 @@ internal static class CommandCatalog
         yield return SloCommand.Create();
         yield return DashboardCommand.Create();
         yield return DiagnoseCommand.Create();
+        yield return ServeCommand.Create();
     }
 }
