@@ -9,5 +9,11 @@ internal static class CommandCatalog
     public static IEnumerable<Command> All()
     {
         yield return VersionCommand.Create();
+        yield return IncidentCommand.Create();
+        yield return RunbookCommand.Create();
+        yield return PostmortemCommand.Create();
+        yield return AlertsCommand.Create();
+        yield return SloCommand.Create();
+        yield return DashboardCommand.Create();
     }
 }
