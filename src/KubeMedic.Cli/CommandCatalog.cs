@@ -15,5 +15,7 @@ internal static class CommandCatalog
         yield return AlertsCommand.Create();
         yield return SloCommand.Create();
         yield return DashboardCommand.Create();
+        yield return FixCommand.Create();
+        yield return AutopilotCommand.Create();
     }
 }

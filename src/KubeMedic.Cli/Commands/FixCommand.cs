@@ -18,7 +18,8 @@ namespace KubeMedic.Cli.Commands;
 internal static class FixCommand
 {
     /// <summary>Finds the full finding (evidence, owner) for a code and object by re-diagnosing; null when diagnosis is not wired or does not report it.</summary>
-    internal static Func<IKubernetes, string, ObjectRef, CancellationToken, Task<Finding?>>? Lookup { get; set; }
+    internal static Func<IKubernetes, string, ObjectRef, CancellationToken, Task<Finding?>>? Lookup { get; set; } =
+        async (client, code, obj, ct) => LiveDiagnosis.Find(await LiveDiagnosis.DiagnoseAsync(client, TimeProvider.System, ct), code, obj);
 
     public static Command Create()
     {
