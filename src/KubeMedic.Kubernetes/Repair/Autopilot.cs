@@ -139,6 +139,8 @@ public sealed class Autopilot
                 if (once)
                 {
                     await Task.WhenAll(_verifications.Values).WaitAsync(ct);
+                    var now = _time.GetUtcNow();
+                    LastStatus = Status(LastStatus?.Findings ?? 0, History(now), now);
                     break;
                 }
 
@@ -211,7 +213,8 @@ public sealed class Autopilot
             _escalatedOpen.RemoveWhere(id => !present.Contains(id));
         }
 
-        foreach (var finding in findings.Where(f => f.Severity >= Severity.Medium || RemedyEngine.Codes.Contains(f.Code)).OrderByDescending(f => f.Severity))
+        // Act on root causes only: a finding another present finding explains ("caused-by") is a symptom, handled with its cause.
+        foreach (var finding in RootCauses(findings).Where(f => f.Severity >= Severity.Medium || RemedyEngine.Codes.Contains(f.Code)).OrderByDescending(f => f.Severity))
         {
             ct.ThrowIfCancellationRequested();
             try
@@ -228,6 +231,13 @@ public sealed class Autopilot
         _metrics.Circuit(_evaluator.Circuit(history, now));
         LastStatus = Status(findings.Count, history, now);
         _metrics.Status(LastStatus);
+    }
+
+    /// <summary>Findings no other present finding explains (none of their "caused-by" links is present).</summary>
+    public static IEnumerable<Finding> RootCauses(IReadOnlyList<Finding> findings)
+    {
+        var present = findings.Select(f => (f.Code, f.Object)).ToHashSet();
+        return findings.Where(f => !f.Related.Any(r => r.Relation == "caused-by" && present.Contains((r.Code, r.Object))));
     }
 
     private ActionHistory History(DateTimeOffset now)
