@@ -277,7 +277,7 @@ internal sealed class ResponseFlow(IResponseBackend backend, IResponseUi ui, Inc
             }
         }
 
-        var symptomGone = applied?.Verification?.Passed;
+        bool? symptomGone = backend.CanRepair ? applied?.Verification?.Passed ?? false : null;
         ui.Checkpoints(
         [
             ("Did the fix remove the symptom?", symptomGone, applied?.Verification?.Summary ?? (backend.CanRepair ? "no fix applied" : "snapshot: nothing applied")),
