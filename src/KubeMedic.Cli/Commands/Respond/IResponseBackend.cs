@@ -63,4 +63,7 @@ internal interface IResponseBackend : IAsyncDisposable
 
     /// <summary>Applies the proposal through the audited repair path and verifies it; returns the recorded action.</summary>
     Task<IncidentAction> ApplyAsync(FixProposal proposal, CancellationToken ct);
+
+    /// <summary>The cluster timeline as it is now (after a fix: the new rollout's events). Snapshots return nothing new.</summary>
+    Task<IReadOnlyList<TimelineEntry>> ClusterTimelineAsync(IReadOnlyList<Finding> findings, CancellationToken ct) => Task.FromResult<IReadOnlyList<TimelineEntry>>([]);
 }

@@ -255,6 +255,7 @@ internal sealed class ResponseFlow(IResponseBackend backend, IResponseUi ui, Inc
                     }
                 });
                 ShowStatusUpdate(record);
+                await MergeClusterTimelineAsync(id, findings, ct);
                 if (applied.Verification is { } verification)
                 {
                     ui.Detail("Verification", $"{(verification.Passed ? "PASSED" : "FAILED")}: {verification.Summary}");
@@ -350,6 +351,25 @@ internal sealed class ResponseFlow(IResponseBackend backend, IResponseUi ui, Inc
         }
 
         return cause + ".";
+    }
+
+    /// <summary>Adds cluster entries that appeared since the first look (the fix's rollout), keyed by time, reason and object.</summary>
+    private async Task MergeClusterTimelineAsync(string id, IReadOnlyList<Finding> findings, CancellationToken ct)
+    {
+        var fresh = await backend.ClusterTimelineAsync(findings, ct);
+        if (fresh.Count == 0)
+        {
+            return;
+        }
+
+        store.Update(id, r =>
+        {
+            var known = r.Timeline.Where(e => e.Source == TimelineSource.Cluster).Select(e => (e.At, e.Reason, e.Object)).ToHashSet();
+            foreach (var e in fresh.Where(e => !known.Contains((e.At, e.Reason, e.Object))))
+            {
+                r.Timeline.Add(e);
+            }
+        });
     }
 
     private void ShowStatusUpdate(IncidentRecord record)
