@@ -58,6 +58,11 @@ internal sealed class LiveBackend(IKubernetes client, string description, Func<C
         var target = primary?.Owner ?? primary?.Object;
         string? trigger = null;
         var triage = diagnosis.Triage;
+        if (triage is null && diagnosis.Findings.Count > 0)
+        {
+            var services = (await client.CoreV1.ListServiceForAllNamespacesAsync(cancellationToken: ct)).Items;
+            triage = TriageEstimate.From(diagnosis.Findings, deployments, services, pods);
+        }
         if (target is not null)
         {
             var correlation = ClusterTimeline.Correlation(timeline, target);
