@@ -198,86 +198,36 @@ internal sealed class ResponseFlow(IResponseBackend backend, IResponseUi ui, Inc
 
         // ---------------- Step 4: fix and verify ----------------
         ui.Step(4, Steps, "Fix and verify", backend.CanRepair ? "dry-run diff, confirmation, apply, verify" : "dry run only: a snapshot cannot be repaired");
-        var proposal = await ui.Progress("Planning the fix", () => backend.ProposeAsync(primary, observation, ct));
-        IncidentAction? applied = null;
-        if (proposal is null || proposal.Escalation)
+        var causes = RootCauses(findings);
+        var appliedActions = new List<IncidentAction>();
+        var anyDeclined = false;
+        foreach (var cause in causes)
         {
-            var why = proposal?.Why ?? $"no automatic remedy for {primary.Code}";
-            ui.Line($"No automatic fix: {why}. Escalate to the owner of {target}; runbook: kubemedic runbook {primary.Code} --object {target}");
-            store.Update(id, r => r.Timeline.Add(Auto($"Escalated: {why}")));
+            if (causes.Count > 1)
+            {
+                ui.Line($"--- {cause.Code} on {cause.Owner ?? cause.Object}");
+            }
+
+            var (action, declined) = await FixOneAsync(id, cause, observation, ct);
+            anyDeclined |= declined;
+            if (action is not null)
+            {
+                appliedActions.Add(action);
+            }
         }
-        else
+
+        if (appliedActions.Count > 0)
         {
-            ui.Detail("Proposed fix", proposal.Description);
-            if (proposal.Why is not null)
+            await MergeClusterTimelineAsync(id, findings, ct);
+            record = store.Get(id);
+            if (appliedActions.All(a => a.Verification is { Passed: true }) && !anyDeclined && appliedActions.Count == causes.Count)
             {
-                ui.Detail("Why", proposal.Why);
-            }
-
-            if (proposal.Risk is not null || proposal.Undo is not null)
-            {
-                ui.Detail("Risk / undo", $"{proposal.Risk ?? "?"} / {proposal.Undo ?? "?"}");
-            }
-
-            ui.Line("Dry run (nothing changed yet):");
-            ui.Code(proposal.Diff.Length > 0 ? proposal.Diff.TrimEnd('\n').Split('\n') : ["(no diff available)"], "diff");
-            ui.Code(proposal.Commands.Select(c => "$ " + c));
-            store.Update(id, r => r.Actions.Add(new IncidentAction
-            {
-                At = Time.GetUtcNow(),
-                Description = proposal.Description,
-                FindingId = primary.Id,
-                Object = primary.Owner ?? primary.Object,
-                Commands = proposal.Commands,
-                DryRun = true,
-                Diff = proposal.Diff,
-            }));
-
-            if (!backend.CanRepair)
-            {
-                ui.Line($"Not applied: {backend.Description} is read-only. On the live cluster: kubemedic fix {primary.Id} --apply");
-            }
-            else if (ui.Confirm($"Apply this fix to {proposal.Finding.Owner ?? proposal.Finding.Object}?", options.AssumeYes))
-            {
-                applied = await ui.Progress("Applying the fix and verifying the rollout", () => backend.ApplyAsync(proposal, ct));
-                record = store.Update(id, r =>
-                {
-                    r.Actions.Add(applied);
-                    r.Timeline.Add(new TimelineEntry { At = applied.At, Source = TimelineSource.Action, Text = $"Applied: {applied.Description}" + (applied.AuditId is null ? "" : $" (audit {applied.AuditId})"), Object = applied.Object, Author = applied.Actor });
-                    if (applied.Verification is { } v)
-                    {
-                        r.Timeline.Add(new TimelineEntry { At = v.At ?? Time.GetUtcNow(), Source = TimelineSource.Action, Text = $"Verification {(v.Passed ? "passed" : "failed")}: {v.Summary}", Object = applied.Object });
-                    }
-
-                    if (r.Status is IncidentStatus.Investigating or IncidentStatus.Identified)
-                    {
-                        IncidentStore.ApplyStatus(r, IncidentStatus.Monitoring, $"Applied: {applied.Description}", Time.GetUtcNow());
-                    }
-                });
+                record = store.Resolve(id, $"Fix verified: {string.Join("; ", appliedActions.Select(a => a.Verification!.Summary))}");
                 ShowStatusUpdate(record);
-                await MergeClusterTimelineAsync(id, findings, ct);
-                if (applied.Verification is { } verification)
-                {
-                    ui.Detail("Verification", $"{(verification.Passed ? "PASSED" : "FAILED")}: {verification.Summary}");
-                    foreach (var c in verification.Checks)
-                    {
-                        ui.Line($"  {c}");
-                    }
-
-                    if (verification.Passed)
-                    {
-                        record = store.Resolve(id, $"Fix verified: {verification.Summary}");
-                        ShowStatusUpdate(record);
-                    }
-                }
-            }
-            else
-            {
-                ui.Line("Not applied. Apply later with: kubemedic fix " + primary.Id + " --apply");
-                store.Update(id, r => r.Timeline.Add(Auto("Fix not applied (declined)")));
             }
         }
 
+        var applied = appliedActions.Count == 0 ? null : appliedActions.FirstOrDefault(a => a.Verification is { Passed: false }) ?? appliedActions[^1];
         bool? symptomGone = backend.CanRepair ? applied?.Verification?.Passed ?? false : null;
         ui.Checkpoints(
         [
@@ -317,6 +267,103 @@ internal sealed class ResponseFlow(IResponseBackend backend, IResponseUi ui, Inc
         ui.Line($"Incident {id}: {record.Status}. Next: kubemedic incident show {id} | kubemedic incident status-update {id}");
         return new ResponseResult(record.Status == IncidentStatus.Resolved ? ExitCodes.Ok : ExitCodes.Findings, id, path, record.Status);
     }
+
+    private async Task<(IncidentAction? Applied, bool Declined)> FixOneAsync(string id, Finding cause, Observation observation, CancellationToken ct)
+    {
+        IncidentRecord record;
+        var target = cause.Owner ?? cause.Object;
+        var proposal = await ui.Progress("Planning the fix", () => backend.ProposeAsync(cause, observation, ct));
+        IncidentAction? applied = null;
+        var declined = false;
+        if (proposal is null || proposal.Escalation)
+        {
+            var why = proposal?.Why ?? $"no automatic remedy for {cause.Code}";
+            ui.Line($"No automatic fix: {why}. Escalate to the owner of {target}; runbook: kubemedic runbook {cause.Code} --object {target}");
+            store.Update(id, r => r.Timeline.Add(Auto($"Escalated: {why}")));
+        }
+        else
+        {
+            ui.Detail("Proposed fix", proposal.Description);
+            if (proposal.Why is not null)
+            {
+                ui.Detail("Why", proposal.Why);
+            }
+
+            if (proposal.Risk is not null || proposal.Undo is not null)
+            {
+                ui.Detail("Risk / undo", $"{proposal.Risk ?? "?"} / {proposal.Undo ?? "?"}");
+            }
+
+            ui.Line("Dry run (nothing changed yet):");
+            ui.Code(proposal.Diff.Length > 0 ? proposal.Diff.TrimEnd('\n').Split('\n') : ["(no diff available)"], "diff");
+            ui.Code(proposal.Commands.Select(c => "$ " + c));
+            store.Update(id, r => r.Actions.Add(new IncidentAction
+            {
+                At = Time.GetUtcNow(),
+                Description = proposal.Description,
+                FindingId = cause.Id,
+                Object = cause.Owner ?? cause.Object,
+                Commands = proposal.Commands,
+                DryRun = true,
+                Diff = proposal.Diff,
+            }));
+
+            if (!backend.CanRepair)
+            {
+                ui.Line($"Not applied: {backend.Description} is read-only. On the live cluster: kubemedic fix {cause.Id} --apply");
+            }
+            else if (ui.Confirm($"Apply this fix to {proposal.Finding.Owner ?? proposal.Finding.Object}?", options.AssumeYes))
+            {
+                applied = await ui.Progress("Applying the fix and verifying the rollout", () => backend.ApplyAsync(proposal, ct));
+                record = store.Update(id, r =>
+                {
+                    r.Actions.Add(applied);
+                    r.Timeline.Add(new TimelineEntry { At = applied.At, Source = TimelineSource.Action, Text = $"Applied: {applied.Description}" + (applied.AuditId is null ? "" : $" (audit {applied.AuditId})"), Object = applied.Object, Author = applied.Actor });
+                    if (applied.Verification is { } v)
+                    {
+                        r.Timeline.Add(new TimelineEntry { At = v.At ?? Time.GetUtcNow(), Source = TimelineSource.Action, Text = $"Verification {(v.Passed ? "passed" : "failed")}: {v.Summary}", Object = applied.Object });
+                    }
+
+                    if (r.Status is IncidentStatus.Investigating or IncidentStatus.Identified)
+                    {
+                        IncidentStore.ApplyStatus(r, IncidentStatus.Monitoring, $"Applied: {applied.Description}", Time.GetUtcNow());
+                    }
+                });
+                ShowStatusUpdate(record);
+                if (applied.Verification is { } verification)
+                {
+                    ui.Detail("Verification", $"{(verification.Passed ? "PASSED" : "FAILED")}: {verification.Summary}");
+                    foreach (var c in verification.Checks)
+                    {
+                        ui.Line($"  {c}");
+                    }
+                }
+            }
+            else
+            {
+                ui.Line("Not applied. Apply later with: kubemedic fix " + cause.Id + " --apply");
+                store.Update(id, r => r.Timeline.Add(Auto("Fix not applied (declined)")));
+                declined = true;
+            }
+        }
+
+        return (applied, declined);
+    }
+
+    /// <summary>One root cause per affected object (the worst finding on it that is a cause, not a symptom), worst first, at most five.</summary>
+    internal static List<Finding> RootCauses(IReadOnlyList<Finding> findings)
+    {
+        var serious = findings.Where(f => f.Severity >= Severity.High).ToList();
+        if (serious.Count == 0)
+        {
+            return [Primary(findings)];
+        }
+
+        return [.. serious.GroupBy(f => f.Owner ?? f.Object).Select(g => Primary([.. g])).Where(f => !IsSymptom(f.Code) || serious.Count(x => (x.Owner ?? x.Object) == (f.Owner ?? f.Object)) == 1)
+            .OrderByDescending(f => f.Severity).Take(5)];
+    }
+
+    private static bool IsSymptom(string code) => code is FindingCodes.ReplicasUnavailable or FindingCodes.ServiceNoEndpoints or FindingCodes.SinglePointOfFailure or FindingCodes.RiskyRollout;
 
     /// <summary>The finding to act on: the worst one that is not explained by another (a cause, not a symptom).</summary>
     internal static Finding Primary(IReadOnlyList<Finding> findings)
