@@ -10,5 +10,6 @@ internal static class CommandCatalog
     {
         yield return VersionCommand.Create();
         yield return DiagnoseCommand.Create();
+        yield return TriageCommand.Create();
     }
 }
