@@ -11,5 +11,6 @@ internal static class CommandCatalog
         yield return VersionCommand.Create();
         yield return DiagnoseCommand.Create();
         yield return TriageCommand.Create();
+        yield return SnapshotCommand.Create();
     }
 }
