@@ -22,6 +22,25 @@ if (args.Length >= 2 && args[0] == "floor")
     return 0;
 }
 
+if (args.Length >= 2 && args[0] == "profile")
+{
+    var sw = Stopwatch.StartNew();
+    var model = KubeMedic.Core.Model.ClusterModelBuilder.Load(args[1]);
+    var load = sw.Elapsed.TotalSeconds;
+    foreach (var analyzer in KubeMedic.Core.Analysis.DiagnosisEngine.Default.Analyzers)
+    {
+        var t0 = sw.Elapsed.TotalSeconds;
+        var n = analyzer.Analyze(new KubeMedic.Core.Analysis.AnalysisContext(model, new())).Count();
+        Console.WriteLine($"  {analyzer.Family}: {sw.Elapsed.TotalSeconds - t0:0.000}s ({n})");
+    }
+
+    load = sw.Elapsed.TotalSeconds;
+    var result = KubeMedic.Core.Analysis.DiagnosisEngine.Default.Diagnose(model);
+    var diagnose = sw.Elapsed.TotalSeconds - load;
+    Console.WriteLine($"load {load:0.000}s ({model.ObjectCount:N0} objects), diagnose {diagnose:0.000}s ({result.Findings.Count} findings), GC heap {GC.GetTotalMemory(false) / 1e6:0} MB");
+    return 0;
+}
+
 Console.Error.WriteLine("usage: KubeMedic.Bench generate FILE [--nodes N --pods N --events N] | floor FILE");
 return 2;
 
