@@ -4,7 +4,8 @@ using System.Text.Json;
 namespace KubeMedic.Bench;
 
 /// <summary>
-/// Writes a large cluster in the exact shape <c>kubectl get -o json</c> prints (v1 List, 4-space indent, sorted keys):
+/// Writes a large cluster in the shape <c>kubectl get -o json</c> prints (v1 List, sorted keys; compact rather than
+/// kubectl's 4-space indent, which would push the file past 2 GB):
 /// nodes, namespaces, Deployments with two ReplicaSets, pods (mostly healthy; ~1 % OOMKilled, crash-looping, image
 /// pull failures, Pending), Services with Endpoints, and events. Deterministic (fixed seed).
 /// </summary>
@@ -17,7 +18,7 @@ internal static class SnapshotGenerator
     {
         var rng = new Random(42);
         using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
-        using var w = new Utf8JsonWriter(file, new JsonWriterOptions { Indented = true, IndentSize = 4, SkipValidation = true });
+        using var w = new Utf8JsonWriter(file, new JsonWriterOptions { Indented = false, SkipValidation = true });
         var deployments = Math.Max(1, pods / PodsPerDeployment);
         var namespaces = Math.Max(1, Math.Min(200, deployments / 50));
         w.WriteStartObject();
