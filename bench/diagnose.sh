@@ -32,7 +32,7 @@ cat "$SNAP" > /dev/null   # page cache: every contender reads from memory
 measure() { # label stdout-file command... -> "wall cpu peak_kb"
   local stdout=$1; shift
   /usr/bin/time -f "%e %U %S %M" -o "$OUT/time" "$@" > "$stdout" 2>/dev/null || true
-  awk '{printf "%s %.2f %s\n", $1, $2 + $3, $4}' "$OUT/time"
+  tail -1 "$OUT/time" | awk '{printf "%s %.2f %s\n", $1, $2 + $3, $4}'
 }
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores" >&2
