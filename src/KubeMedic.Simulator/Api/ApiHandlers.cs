@@ -115,7 +115,9 @@ internal sealed partial class ApiHandlers
     {
         EnsureNamespaceExistsForRead(p);
         var filter = Filter(http, p.Type);
-        var limit = int.TryParse(Q(http, "limit"), out var l) ? l : 0;
+        // Table requests come from kubectl get, whose client-side rate limiter (5 QPS, burst 10) would make paging
+        // through a big list take seconds; serve those in one page (allowed: no continue token is returned).
+        var limit = int.TryParse(Q(http, "limit"), out var l) && !WantsTable(http) ? l : 0;
         string? after = null;
         if (Q(http, "continue") is { Length: > 0 } token)
         {
@@ -237,11 +239,23 @@ internal sealed partial class ApiHandlers
         }
         else if (include != "None")
         {
+            // kubectl reads name, namespace, labels and timestamps from the row's metadata.
             writer.WriteStartObject("object");
             writer.WriteString("kind", "PartialObjectMetadata");
             writer.WriteString("apiVersion", "meta.k8s.io/v1");
-            writer.WritePropertyName("metadata");
-            (item["metadata"] ?? new JsonObject()).WriteTo(writer);
+            writer.WriteStartObject("metadata");
+            if (item["metadata"] is JsonObject meta)
+            {
+                foreach (var (k, v) in meta)
+                {
+                    if (k is "ownerReferences" or "managedFields" or "annotations" or "finalizers" or "generateName") continue;
+                    writer.WritePropertyName(k);
+                    if (v is null) writer.WriteNullValue();
+                    else v.WriteTo(writer);
+                }
+            }
+
+            writer.WriteEndObject();
             writer.WriteEndObject();
         }
 
