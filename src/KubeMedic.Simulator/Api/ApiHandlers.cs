@@ -189,7 +189,7 @@ internal sealed partial class ApiHandlers
         foreach (var item in items)
         {
             WriteRow(writer, item, row(item, now), include);
-            if (++n % 200 == 0) await writer.FlushAsync();
+            if (++n % 1000 == 0) await writer.FlushAsync();
         }
 
         writer.WriteEndArray();
@@ -212,6 +212,36 @@ internal sealed partial class ApiHandlers
         }
 
         writer.WriteEndArray();
+    }
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<JsonObject, byte[]> RowMetadata = new();
+
+    /// <summary>The PartialObjectMetadata of a row, serialised once per stored object version.</summary>
+    private static byte[] BuildRowMetadata(JsonObject item)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("kind", "PartialObjectMetadata");
+            w.WriteString("apiVersion", "meta.k8s.io/v1");
+            w.WriteStartObject("metadata");
+            if (item["metadata"] is JsonObject meta)
+            {
+                foreach (var (k, v) in meta)
+                {
+                    if (k is "ownerReferences" or "managedFields" or "annotations" or "finalizers" or "generateName") continue;
+                    w.WritePropertyName(k);
+                    if (v is null) w.WriteNullValue();
+                    else v.WriteTo(w);
+                }
+            }
+
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+
+        return buffer.ToArray();
     }
 
     private static void WriteRow(Utf8JsonWriter writer, JsonObject item, object?[] cells, string include)
@@ -240,23 +270,8 @@ internal sealed partial class ApiHandlers
         else if (include != "None")
         {
             // kubectl reads name, namespace, labels and timestamps from the row's metadata.
-            writer.WriteStartObject("object");
-            writer.WriteString("kind", "PartialObjectMetadata");
-            writer.WriteString("apiVersion", "meta.k8s.io/v1");
-            writer.WriteStartObject("metadata");
-            if (item["metadata"] is JsonObject meta)
-            {
-                foreach (var (k, v) in meta)
-                {
-                    if (k is "ownerReferences" or "managedFields" or "annotations" or "finalizers" or "generateName") continue;
-                    writer.WritePropertyName(k);
-                    if (v is null) writer.WriteNullValue();
-                    else v.WriteTo(writer);
-                }
-            }
-
-            writer.WriteEndObject();
-            writer.WriteEndObject();
+            writer.WritePropertyName("object");
+            writer.WriteRawValue(RowMetadata.GetValue(item, BuildRowMetadata), skipInputValidation: true);
         }
 
         writer.WriteEndObject();
