@@ -9,6 +9,16 @@ internal static class CommandCatalog
     public static IEnumerable<Command> All()
     {
         yield return VersionCommand.Create();
+        yield return IncidentCommand.Create();
+        yield return RunbookCommand.Create();
+        yield return PostmortemCommand.Create();
+        yield return AlertsCommand.Create();
+        yield return SloCommand.Create();
+        yield return DashboardCommand.Create();
+        yield return DiagnoseCommand.Create();
+        yield return ServeCommand.Create();
+        yield return FixCommand.Create();
+        yield return AutopilotCommand.Create();
         yield return SimCommand.Create();
     }
 }

@@ -1,0 +1,136 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using KubeMedic.Core.Policy;
+
+namespace KubeMedic.Kubernetes.Repair;
+
+/// <summary>
+/// The durable audit log: JSON lines, one file per UTC day, under <c>~/.kubemedic/audit/</c> (or <c>$KUBEMEDIC_AUDIT_DIR</c>, or a
+/// given directory). Every append is flushed to disk (fsync) before it returns. It is also the durable rate-limit store: the
+/// autopilot rebuilds its <see cref="ActionHistory"/> from it after a restart.
+/// </summary>
+public sealed class AuditLog
+{
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        WriteIndented = false,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+    };
+
+    private readonly TimeProvider _time;
+
+    public AuditLog(string? directory = null, TimeProvider? time = null)
+    {
+        Directory = directory ?? DefaultDirectory();
+        _time = time ?? TimeProvider.System;
+    }
+
+    public string Directory { get; }
+
+    public static string DefaultDirectory() =>
+        Environment.GetEnvironmentVariable("KUBEMEDIC_AUDIT_DIR") is { Length: > 0 } env
+            ? env
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".kubemedic", "audit");
+
+    /// <summary>Who is acting: $USER@host, or the pod's service account in-cluster.</summary>
+    public static string CurrentActor(string mode)
+    {
+        var user = Environment.GetEnvironmentVariable("KUBEMEDIC_ACTOR")
+            ?? (File.Exists("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
+                ? $"system:serviceaccount:{File.ReadAllText("/var/run/secrets/kubernetes.io/serviceaccount/namespace").Trim()}:kubemedic"
+                : Environment.UserName);
+        return $"{user}@{Environment.MachineName} ({mode})";
+    }
+
+    public async Task AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default)
+    {
+        var safe = entry with { Before = Redactor.Redact(entry.Before), After = Redactor.Redact(entry.After) };
+        var line = JsonSerializer.Serialize(safe, Json) + "\n";
+        var bytes = Encoding.UTF8.GetBytes(line);
+        System.IO.Directory.CreateDirectory(Directory);
+        var path = Path.Combine(Directory, $"{entry.At.UtcDateTime:yyyy-MM-dd}.jsonl");
+        await Gate.WaitAsync(cancellationToken);
+        try
+        {
+            await using var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, 4096, FileOptions.WriteThrough);
+            await stream.WriteAsync(bytes, cancellationToken);
+            stream.Flush(flushToDisk: true);
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+
+    /// <summary>All entries (optionally since a time), oldest first. Torn last lines (a crash mid-write) are skipped.</summary>
+    public IReadOnlyList<AuditEntry> Read(DateTimeOffset? since = null)
+    {
+        if (!System.IO.Directory.Exists(Directory))
+        {
+            return [];
+        }
+
+        var entries = new List<AuditEntry>();
+        foreach (var file in System.IO.Directory.GetFiles(Directory, "*.jsonl").Order(StringComparer.Ordinal))
+        {
+            if (since is { } s && DateTime.TryParseExact(Path.GetFileNameWithoutExtension(file), "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture,
+                    System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal, out var day) && day.AddDays(1) < s.UtcDateTime)
+            {
+                continue;
+            }
+
+            using var reader = new StreamReader(new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
+            while (reader.ReadLine() is { } line)
+            {
+                if (line.Length == 0)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    if (JsonSerializer.Deserialize<AuditEntry>(line, Json) is { } e && (since is null || e.At >= since))
+                    {
+                        entries.Add(e);
+                    }
+                }
+                catch (JsonException)
+                {
+                    // a torn line from a crash mid-append: ignore it, the applying record before it still counts
+                }
+            }
+        }
+
+        return entries.OrderBy(e => e.At).ToList();
+    }
+
+    /// <summary>
+    /// The rate-limit history: one record per non-dry-run action, its outcome taken from its last phase. An action whose last phase
+    /// is <see cref="AuditPhase.Applying"/> or <see cref="AuditPhase.Applied"/> is still in progress (or was interrupted).
+    /// </summary>
+    public ActionHistory History(DateTimeOffset now, TimeSpan lookback)
+    {
+        var actions = Read(now - lookback)
+            .Where(e => !e.DryRun && e.WorkloadKey is not null && e.Phase is not (AuditPhase.Planned or AuditPhase.Escalated or AuditPhase.Denied))
+            .GroupBy(e => e.ActionId)
+            .Select(g =>
+            {
+                var first = g.First();
+                var last = g.Last();
+                var outcome = last.Phase switch
+                {
+                    AuditPhase.Verified => ActionOutcome.Succeeded,
+                    AuditPhase.VerificationFailed or AuditPhase.Undone => ActionOutcome.VerificationFailed,
+                    AuditPhase.ApplyFailed => ActionOutcome.ApplyFailed,
+                    _ => ActionOutcome.InProgress,
+                };
+                return new ActionRecord(first.At, first.WorkloadKey!, first.Remedy ?? "", outcome, last.IsTerminal ? last.At : null);
+            })
+            .ToList();
+        return new ActionHistory { Actions = actions };
+    }
+}

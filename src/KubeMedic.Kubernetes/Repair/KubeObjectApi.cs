@@ -1,0 +1,106 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using KubeMedic.Core;
+using KubeMedic.Core.Findings;
+using KubeMedic.Core.Remedies;
+
+namespace KubeMedic.Kubernetes.Repair;
+
+/// <summary>
+/// Reads, patches and deletes the kinds remedies touch, through the official KubernetesClient, as raw JSON objects
+/// (the shape <c>kubectl get -o json</c> prints).
+/// </summary>
+public sealed class KubeObjectApi(IKubernetes client)
+{
+    public IKubernetes Client { get; } = client;
+
+    public async Task<JsonObject?> GetAsync(ObjectRef obj, CancellationToken ct)
+    {
+        try
+        {
+            object? value = obj.Kind switch
+            {
+                "Deployment" => await Client.AppsV1.ReadNamespacedDeploymentAsync(obj.Name, Ns(obj), cancellationToken: ct),
+                "StatefulSet" => await Client.AppsV1.ReadNamespacedStatefulSetAsync(obj.Name, Ns(obj), cancellationToken: ct),
+                "DaemonSet" => await Client.AppsV1.ReadNamespacedDaemonSetAsync(obj.Name, Ns(obj), cancellationToken: ct),
+                "ReplicaSet" => await Client.AppsV1.ReadNamespacedReplicaSetAsync(obj.Name, Ns(obj), cancellationToken: ct),
+                "Pod" => await Client.CoreV1.ReadNamespacedPodAsync(obj.Name, Ns(obj), cancellationToken: ct),
+                "Node" => await Client.CoreV1.ReadNodeAsync(obj.Name, cancellationToken: ct),
+                _ => throw new UserInputException($"kind '{obj.Kind}' is not supported by fix (Deployment, StatefulSet, DaemonSet, ReplicaSet, Pod, Node)"),
+            };
+            return ToJson(value, obj.Kind);
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    public async Task<JsonObject> PatchAsync(ObjectRef obj, JsonNode patch, PatchKind kind, CancellationToken ct)
+    {
+        var body = new V1Patch(patch.ToJsonString(), kind switch
+        {
+            PatchKind.Strategic => V1Patch.PatchType.StrategicMergePatch,
+            PatchKind.Merge => V1Patch.PatchType.MergePatch,
+            _ => V1Patch.PatchType.JsonPatch,
+        });
+        const string manager = "kubemedic";
+        object result = obj.Kind switch
+        {
+            "Deployment" => await Client.AppsV1.PatchNamespacedDeploymentAsync(body, obj.Name, Ns(obj), fieldManager: manager, cancellationToken: ct),
+            "StatefulSet" => await Client.AppsV1.PatchNamespacedStatefulSetAsync(body, obj.Name, Ns(obj), fieldManager: manager, cancellationToken: ct),
+            "DaemonSet" => await Client.AppsV1.PatchNamespacedDaemonSetAsync(body, obj.Name, Ns(obj), fieldManager: manager, cancellationToken: ct),
+            "Pod" => await Client.CoreV1.PatchNamespacedPodAsync(body, obj.Name, Ns(obj), fieldManager: manager, cancellationToken: ct),
+            _ => throw new UserInputException($"kind '{obj.Kind}' cannot be patched by fix"),
+        };
+        return ToJson(result, obj.Kind)!;
+    }
+
+    public async Task DeletePodAsync(ObjectRef pod, CancellationToken ct) =>
+        await Client.CoreV1.DeleteNamespacedPodAsync(pod.Name, Ns(pod), new V1DeleteOptions { GracePeriodSeconds = 0, PropagationPolicy = "Background" }, gracePeriodSeconds: 0, cancellationToken: ct);
+
+    public async Task<IReadOnlyList<JsonObject>> ReplicaSetsAsync(string ns, CancellationToken ct) =>
+        Items((await Client.AppsV1.ListNamespacedReplicaSetAsync(ns, cancellationToken: ct)).Items, "ReplicaSet");
+
+    public async Task<IReadOnlyList<JsonObject>> PodsAsync(string ns, string? labelSelector, CancellationToken ct) =>
+        Items((await Client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: labelSelector, cancellationToken: ct)).Items, "Pod");
+
+    public async Task<IReadOnlyList<JsonObject>> NodesAsync(CancellationToken ct) =>
+        Items((await Client.CoreV1.ListNodeAsync(cancellationToken: ct)).Items, "Node");
+
+    public async Task<IReadOnlyList<JsonObject>> PdbsAsync(string? ns, CancellationToken ct) =>
+        Items(ns is null ? (await Client.PolicyV1.ListPodDisruptionBudgetForAllNamespacesAsync(cancellationToken: ct)).Items
+            : (await Client.PolicyV1.ListNamespacedPodDisruptionBudgetAsync(ns, cancellationToken: ct)).Items, "PodDisruptionBudget");
+
+    public async Task<IReadOnlyList<JsonObject>> PriorityClassesAsync(CancellationToken ct) =>
+        Items((await Client.SchedulingV1.ListPriorityClassAsync(cancellationToken: ct)).Items, "PriorityClass");
+
+    public async Task<IReadOnlyList<JsonObject>> DeploymentsAsync(CancellationToken ct) =>
+        Items((await Client.AppsV1.ListDeploymentForAllNamespacesAsync(cancellationToken: ct)).Items, "Deployment");
+
+    private static string Ns(ObjectRef obj) => obj.Namespace ?? throw new UserInputException($"{obj.Kind}/{obj.Name} needs a namespace (KIND/NAMESPACE/NAME)");
+
+    public static JsonObject? ToJson(object? value, string kind)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        var node = JsonNode.Parse(KubernetesJson.Serialize(value))!.AsObject();
+        node["kind"] ??= kind;
+        node["apiVersion"] ??= kind switch
+        {
+            "Deployment" or "StatefulSet" or "DaemonSet" or "ReplicaSet" => "apps/v1",
+            "PodDisruptionBudget" => "policy/v1",
+            "PriorityClass" => "scheduling.k8s.io/v1",
+            _ => "v1",
+        };
+        return node;
+    }
+
+    private static List<JsonObject> Items<T>(IEnumerable<T> items, string kind) => items.Select(i => ToJson(i, kind)!).ToList();
+}

@@ -1,3 +1,0 @@
-namespace KubeMedic.Observability;
-
-internal static class AssemblyMarker;
