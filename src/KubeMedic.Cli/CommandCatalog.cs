@@ -21,5 +21,6 @@ internal static class CommandCatalog
         yield return AutopilotCommand.Create();
         yield return TriageCommand.Create();
         yield return SnapshotCommand.Create();
+        yield return SimCommand.Create();
     }
 }
