@@ -1,5 +1,6 @@
 using System.CommandLine;
 using KubeMedic.Core;
+using KubeMedic.Core.Incidents;
 using KubeMedic.Observability.Evidence;
 using KubeMedic.Observability.Prometheus;
 using KubeMedic.Observability.Receiver;
@@ -13,7 +14,7 @@ internal static class ServeCommand
     {
         var listen = new Option<string>("--listen") { Description = "HOST:PORT to listen on (loopback by default).", DefaultValueFactory = _ => "127.0.0.1:9095" };
         var tokenFile = new Option<string?>("--token-file") { Description = "File holding the bearer token Alertmanager sends (http_config.authorization). Required off loopback." };
-        var incidents = new Option<string>("--incidents-dir") { Description = "Directory of incident records (JSON).", DefaultValueFactory = _ => Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".kubemedic", "incidents") };
+        var incidents = new Option<string>("--incidents-dir") { Description = "The incident store (default: .kubemedic/incidents, or $KUBEMEDIC_INCIDENTS), shared with 'kubemedic incident'.", DefaultValueFactory = _ => IncidentStore.DefaultRoot() };
         var slack = new Option<string[]>("--slack-webhook") { Description = "Slack-compatible incoming-webhook URL (repeatable).", AllowMultipleArgumentsPerToken = false };
         var webhook = new Option<string[]>("--webhook") { Description = "Generic JSON webhook URL (repeatable)." };
         var escalateAfter = new Option<int>("--escalate-after") { Description = "Escalate SEV1/SEV2 incidents still open after N minutes (0 disables).", DefaultValueFactory = _ => 15 };
@@ -64,10 +65,11 @@ internal static class ServeCommand
                 throw new UserInputException("--escalate-after: must be 0 (off) or a number of minutes");
             }
 
-            FileIncidentSink sink;
+            IncidentStoreSink sink;
             try
             {
-                sink = new FileIncidentSink(parse.GetValue(incidents)!, TimeProvider.System);
+                var root = Directory.CreateDirectory(parse.GetValue(incidents)!).FullName;
+                sink = new IncidentStoreSink(new IncidentStore(root, TimeProvider.System));
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using KubeMedic.Core.Findings;
+using KubeMedic.Core.Runbooks;
 using KubeMedic.Observability.Rules;
 
 namespace KubeMedic.Observability.Receiver;
@@ -117,7 +118,7 @@ public static class AlertmanagerWebhook
             signals.Add(new AlertSignal(fingerprint, groupKey.Length > 0 ? groupKey : $"{{}}:{{alertname=\"{name}\"}}", name, firing,
                 Severity(labels), labels, a.Annotations ?? [], a.StartsAt,
                 a.EndsAt.Year <= 1 ? null : a.EndsAt, Objects(labels),
-                labels.TryGetValue(AlertRuleGenerator.CodeLabel, out var code) ? code : null, a.GeneratorUrl));
+                labels.TryGetValue(AlertRuleGenerator.CodeLabel, out var code) ? code : RunbookCatalog.CodeForAlert(name), a.GeneratorUrl));
         }
 
         return (payload, signals);
