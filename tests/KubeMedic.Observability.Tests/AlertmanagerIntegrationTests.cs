@@ -26,6 +26,7 @@ public sealed class AlertmanagerIntegrationTests : IAsyncLifetime
             new IncidentStoreSink(store), new NoAlertDiagnoser(), [new SlackNotifier(new Uri(notifications.Url, "slack"), notifyHttp), new JsonWebhookNotifier(new Uri(notifications.Url, "hook"), notifyHttp)],
             TimeProvider.System);
         File.WriteAllText(dir.File("token"), Token);
+        File.WriteAllText(dir.File("wrong-token"), "not-the-token-0123456789");
         File.WriteAllText(dir.File("am.yml"), $"""
             route:
               receiver: kubemedic
@@ -42,6 +43,12 @@ public sealed class AlertmanagerIntegrationTests : IAsyncLifetime
                   authorization:
                     type: Bearer
                     credentials_file: {dir.File("token")}
+              - url: {new Uri(server.Address, "alertmanager")}
+                send_resolved: false
+                http_config:
+                  authorization:
+                    type: Bearer
+                    credentials_file: {dir.File("wrong-token")}
             """);
         var check = Tools.Run(Tools.Amtool, dir.Path, "check-config", "am.yml");
         check.Code.ShouldBe(0, check.Output);
@@ -129,6 +136,12 @@ public sealed class AlertmanagerIntegrationTests : IAsyncLifetime
         resolved.Status.ShouldBe(IncidentStatus.Resolved);
         resolved.ResolvedAt.ShouldNotBeNull();
         using var client = new HttpClient();
-        (await client.GetStringAsync(new Uri(server.Address, "metrics"))).ShouldContain("kubemedic_receiver_requests_total{code=\"200\"}");
+        var metrics = await client.GetStringAsync(new Uri(server.Address, "metrics"));
+        metrics.ShouldContain("kubemedic_receiver_requests_total{code=\"200\"}");
+
+        // the second webhook config sends a wrong token: 401, counted, and the incident is still the single one
+        metrics.ShouldContain("kubemedic_receiver_requests_total{code=\"401\"}");
+        metrics.ShouldContain("kubemedic_receiver_rejected_total{reason=\"unauthorized\"}");
+        store.List().Count.ShouldBe(1);
     }
 }
