@@ -140,6 +140,7 @@ public sealed class ReceiverTests : IAsyncLifetime
     [InlineData("{\"version\":\"4\",\"alerts\":[{\"status\":\"firing\",\"labels\":{}}]}", "no alertname")]
     [InlineData("{\"version\":\"4\",\"alerts\":[{\"status\":\"weird\",\"labels\":{\"alertname\":\"X\"}}]}", "neither firing nor resolved")]
     [InlineData("{\"version\":\"4\",\"alerts\":[{\"status\":\"firing\",\"labels\":{\"alertname\":\"X\"},\"startsAt\":\"yesterday\"}]}", "not valid Alertmanager JSON")]
+    [InlineData("{\"version\":\"4\",\"alerts\":[{\"status\":\"firing\",\"labels\":{\"alertname\":\"X\",\"pod\":null}}]}", "label 'pod' is null")]
     public async Task Bad_bodies_are_400_with_a_reason_and_the_server_keeps_working(string body, string reason)
     {
         var response = await Post(body);
@@ -209,6 +210,15 @@ public sealed class ReceiverTests : IAsyncLifetime
         await hook.WaitForAsync(n => n["event"]!.GetValue<string>() == "opened");
         (await http.GetStringAsync(new Uri(server.Address, "metrics"))).ShouldContain("kubemedic_receiver_notifications_total{notifier=\"slack\",result=\"error\"} 1");
         logs.Lines.ShouldContain(l => l.Contains("via slack failed", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_fingerprint_with_path_characters_is_replaced_by_a_label_hash()
+    {
+        (await Post(Payload("firing", fingerprint: "../../../../tmp/evil"))).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var record = sink.All().ShouldHaveSingleItem();
+        record.Alerts.Single().Fingerprint.ShouldMatch("^[0-9a-f]{16}$");
+        Directory.GetFiles(dir.File("incidents")).ShouldAllBe(f => Path.GetFileName(f).StartsWith("INC-", StringComparison.Ordinal));
     }
 
     [Fact]
