@@ -202,6 +202,40 @@ public sealed class ReceiverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_background_loop_escalates_on_the_fake_clock()
+    {
+        using var dir2 = new TempDir();
+        var clock = new FakeTimeProvider(time.GetUtcNow());
+        var sink2 = new FileIncidentSink(dir2.File("incidents"), clock);
+        var metrics = new ReceiverMetrics();
+        var logger = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+        var monitor = new EscalationMonitor(sink2, new NotificationDispatcher([new JsonWebhookNotifier(new Uri(hook.Url, "esc"), notifyHttp)], metrics, logger),
+            metrics, clock, TimeSpan.FromMinutes(15), logger);
+        var labels = new Dictionary<string, string> { ["alertname"] = "KubeMedicDeploymentUnavailable", ["namespace"] = "shop", ["deployment"] = "cart" };
+        await sink2.OpenOrUpdateAsync(new AlertSignal("ab12", "g", "KubeMedicDeploymentUnavailable", true, SevLevel.Sev1, labels, new Dictionary<string, string>(),
+            clock.GetUtcNow(), null, AlertmanagerWebhook.Objects(labels), "replicas-unavailable", null), null, default);
+
+        using var cts = new CancellationTokenSource();
+        var loop = monitor.RunAsync(TimeSpan.FromMinutes(1), cts.Token);
+        // advance the fake clock a minute at a time (the loop re-arms its timer after each check) until the escalation arrives
+        for (var minute = 0; minute < 200 && !hook.Received.Any(r => r.Body["event"]!.GetValue<string>() == "escalated"); minute++)
+        {
+            clock.Advance(TimeSpan.FromMinutes(1));
+            await Task.Delay(25);
+            if (minute < 14)
+            {
+                hook.Received.ShouldNotContain(r => r.Body["event"]!.GetValue<string>() == "escalated", $"escalated after only {minute + 1} min");
+            }
+        }
+
+        var escalated = await hook.WaitForAsync(n => n["event"]!.GetValue<string>() == "escalated", timeoutSeconds: 10);
+        escalated.Single()["incident"]!["severity"]!.GetValue<string>().ShouldBe("SEV1");
+        await cts.CancelAsync();
+        await loop;
+        sink2.All().Single().Escalated.ShouldBeTrue();
+    }
+
+    [Fact]
     public async Task A_failing_notifier_is_counted_and_does_not_break_the_webhook()
     {
         slack.FailNext = 5;
