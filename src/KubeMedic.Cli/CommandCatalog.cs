@@ -15,6 +15,8 @@ internal static class CommandCatalog
         yield return AlertsCommand.Create();
         yield return SloCommand.Create();
         yield return DashboardCommand.Create();
+        yield return DiagnoseCommand.Create();
+        yield return ServeCommand.Create();
         yield return FixCommand.Create();
         yield return AutopilotCommand.Create();
     }

@@ -696,7 +696,7 @@ public sealed partial class PodAnalyzer : IAnalyzer
                     cause = free.Count > 0 && req > largest.Alloc
                         ? $"The pod requests {Fmt(req)} {(isCpu ? "CPU" : "memory")}, more than any node can offer (largest allocatable {Fmt(largest.Alloc)}): it can never be scheduled as written."
                         : $"The pod requests {Fmt(req)} {(isCpu ? "CPU" : "memory")} and no Ready node has that much unrequested{(free.Count > 0 ? $" (most free: {Fmt(Math.Max(0, mostFree.Free))})" : "")}; the cluster is full by requests, not necessarily by usage.";
-                    var suggested = free.Count > 0 && mostFree.Free > 0 && biggest is not null ? Fmt(Math.Max(1, mostFree.Free * 8 / 10)) : null;
+                    var suggested = free.Count > 0 && mostFree.Free * 2 >= req && biggest is not null ? Fmt(Math.Max(1, mostFree.Free * 8 / 10)) : null;
                     fix = new Fix(suggested is null ? "Lower the requests to what the app uses, scale down other workloads, or add nodes." : $"Lower {biggest!.Name}'s {(isCpu ? "cpu" : "memory")} request to what the app really uses (at most {suggested} fits now), or add nodes.",
                         [$"kubectl describe nodes | grep -A8 'Allocated resources'", $"kubectl top pods -n {pod.Namespace}",
                          .. suggested is not null && obj.Kind != "Pod" ? new[] { $"kubectl set resources {target} -c {biggest!.Name} --requests={(isCpu ? "cpu" : "memory")}={suggested}" } : []],

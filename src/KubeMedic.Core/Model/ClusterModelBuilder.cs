@@ -101,7 +101,13 @@ public sealed class ClusterModelBuilder
     }
 
     /// <summary>Adds JSON: one or more concatenated documents (objects or arrays of objects).</summary>
-    public ClusterModelBuilder AddJson(Stream stream, string sourceName)
+    public ClusterModelBuilder AddJson(Stream stream, string sourceName) => AddJson(stream, sourceName, defaultKind: null);
+
+    /// <summary>
+    /// Adds JSON whose items may lack <c>kind</c> (typed API lists serialised by a client): <paramref name="defaultKind"/>
+    /// (e.g. "Pod") is used for them.
+    /// </summary>
+    public ClusterModelBuilder AddJson(Stream stream, string sourceName, string? defaultKind)
     {
         var js = new JsonStream(stream, _sink.Pool) { MaxTime = _sink.MaxTime };
         try
@@ -122,14 +128,14 @@ public sealed class ClusterModelBuilder
                 documents++;
                 if (js.TokenType == JsonTokenType.StartObject)
                 {
-                    KubeJsonParser.ReadDocument(ref js, _sink, _draft);
+                    KubeJsonParser.ReadDocument(ref js, _sink, _draft, defaultKind);
                 }
                 else if (js.TokenType == JsonTokenType.StartArray)
                 {
                     while (js.NextElement())
                     {
                         js.ExpectObject("an element of the top-level array");
-                        KubeJsonParser.ReadDocument(ref js, _sink, _draft);
+                        KubeJsonParser.ReadDocument(ref js, _sink, _draft, defaultKind);
                     }
                 }
                 else

@@ -9,9 +9,9 @@ internal static partial class KubeJsonParser
     /// Parses one top-level JSON document (a List, a typed list such as PodList, or a single object); the stream is
     /// on its StartObject.
     /// </summary>
-    public static void ReadDocument(ref JsonStream js, ModelSink sink, ItemDraft draft)
+    public static void ReadDocument(ref JsonStream js, ModelSink sink, ItemDraft draft, string? defaultKind = null)
     {
-        ReadItem(ref js, sink, draft, kindHint: null, topLevel: true);
+        ReadItem(ref js, sink, draft, kindHint: defaultKind, topLevel: true);
     }
 
     private static void ReadItem(ref JsonStream js, ModelSink sink, ItemDraft d, string? kindHint, bool topLevel)
@@ -36,7 +36,7 @@ internal static partial class KubeJsonParser
             {
                 isList = true;
                 var listKind = d.Kind;
-                var hint = listKind is { Length: > 4 } && listKind.EndsWith("List", StringComparison.Ordinal) ? listKind[..^4] : null;
+                var hint = listKind is { Length: > 4 } && listKind.EndsWith("List", StringComparison.Ordinal) ? listKind[..^4] : kindHint;
                 if (js.EnterArray("items"))
                 {
                     var nested = new ItemDraft();
@@ -137,6 +137,10 @@ internal static partial class KubeJsonParser
         }
 
         d.Kind ??= kindHint;
+        if (topLevel && d.Kind == "List")
+        {
+            return;
+        }
         sink.Add(d);
     }
 
