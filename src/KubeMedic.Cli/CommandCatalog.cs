@@ -19,5 +19,6 @@ internal static class CommandCatalog
         yield return ServeCommand.Create();
         yield return FixCommand.Create();
         yield return AutopilotCommand.Create();
+        yield return SimCommand.Create();
     }
 }
