@@ -332,6 +332,7 @@ public sealed class Autopilot
         var key = PolicyEvaluator.Key(request.Workload);
         Interlocked.Increment(ref _actions);
         await _options.Log.WriteLineAsync($"autopilot: {plan.Remedy} {plan.Target}: {plan.Why}");
+        var podsBefore = await RolloutVerifier.PodNamesAsync(_api, request.Workload, ct);
         var applied = await ApplyOnlyAsync(request, id, ct);
         if (applied is null)
         {
@@ -344,7 +345,7 @@ public sealed class Autopilot
         {
             try
             {
-                var outcome = await _executor.VerifyAndSettleAsync(request, id, applied.Value, "", _options.Verify, ct);
+                var outcome = await _executor.VerifyAndSettleAsync(request, id, applied.Value, "", _options.Verify with { PodsBefore = podsBefore }, ct);
                 switch (outcome.Result)
                 {
                     case RepairResult.Succeeded:
