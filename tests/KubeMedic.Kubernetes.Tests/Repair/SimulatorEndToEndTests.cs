@@ -74,3 +74,72 @@ public sealed class SimulatorEndToEndTests : IDisposable
         sim.List("pods", "production", "app=order-service").ShouldAllBe(p => p["status"]!["containerStatuses"]![0]!["ready"]!.GetValue<bool>());
     }
 }
+
+public sealed class DeployDisasterEndToEndTests : IDisposable
+{
+    private readonly string _audit = Path.Combine(Path.GetTempPath(), "kubemedic-e2e-dd-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_audit))
+        {
+            Directory.Delete(_audit, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Deploy_disaster_each_problem_is_fixed_or_escalated_per_policy()
+    {
+        await using var sim = await SimulatedCluster.StartAsync(new SimulatorOptions { Scenario = "deploy-disaster", Speed = 5 });
+        var log = new StringWriter();
+        var escalations = new List<Escalation>();
+        var client = new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(sim.KubeconfigPath));
+        var autopilot = new Autopilot(new KubeObjectApi(client), new ClusterInformers(client, sim.Clock), new DiagnosisDetector(), new AuditLog(_audit, sim.Clock),
+            [new ListSink(escalations)], NullAutopilotMetrics.Instance, sim.Clock, new AutopilotOptions
+            {
+                Policy = AutopilotPolicy.Default with { DryRun = false },
+                DryRun = false,
+                Actor = "e2e (autopilot)",
+                Log = log,
+                Verify = new VerifyOptions { Window = TimeSpan.FromSeconds(60), StableFor = TimeSpan.FromSeconds(3), PollInterval = TimeSpan.FromMilliseconds(250) },
+            });
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(150));
+
+        await autopilot.RunAsync(once: true, cts.Token);
+
+        var audit = new AuditLog(_audit).Read();
+        var report = log + "\n" + string.Join("\n", audit.Select(e => $"{e.Phase} {e.FindingId} {e.Remedy} {e.Why}"));
+
+        // api-server (maxUnavailable 100%, probe on the old port): rolled back to 1.0 with a 25% strategy, verified.
+        var api = sim.Get("deployments", "default", "api-server")!;
+        api["spec"]!["template"]!["spec"]!["containers"]![0]!["image"]!.GetValue<string>().ShouldBe("api-server:1.0", report);
+        api["spec"]!["strategy"]!["rollingUpdate"]!["maxUnavailable"]!.GetValue<string>().ShouldBe("25%");
+        api.Int("status", "availableReplicas").ShouldBe(5);
+        // database pinned to the lost node-1: pin removed, running elsewhere, verified.
+        var db = sim.Get("deployments", "default", "database")!;
+        (db["spec"]!["template"]!["spec"]!["nodeSelector"] as JsonObject)?.ContainsKey("kubernetes.io/hostname").ShouldNotBe(true, report);
+        db.Int("status", "availableReplicas").ShouldBe(1);
+        audit.Where(e => e.Phase == AuditPhase.Verified).Select(e => e.Target!.Name).Order().ToList().ShouldBe(["api-server", "database"], report);
+        audit.Count(e => e.Phase == AuditPhase.Applying).ShouldBe(2, report);
+        // analytics asks for more than any node has: lowering requests is not automatic in the default policy, so it is escalated.
+        sim.Get("deployments", "default", "analytics")!["spec"]!["template"]!["spec"]!["containers"]![0]!["resources"]!["requests"]!["cpu"]!.GetValue<string>().ShouldBe("6");
+        escalations.ShouldContain(e => e.Object.Name == "analytics" && e.Reason.Contains("not in remedies.automatic", StringComparison.Ordinal), report);
+        // the lost node and the frontend (no pods to diagnose: nothing safe to do) are escalated to a human.
+        escalations.ShouldContain(e => e.FindingId == "node-not-ready:Node/node-1");
+        escalations.ShouldContain(e => e.Object.Name == "frontend");
+        escalations.ShouldNotContain(e => e.Object.Name == "database", report);
+    }
+
+    private sealed class ListSink(List<Escalation> list) : INotificationSink
+    {
+        public Task NotifyAsync(Escalation escalation, CancellationToken cancellationToken)
+        {
+            lock (list)
+            {
+                list.Add(escalation);
+            }
+
+            return Task.CompletedTask;
+        }
+    }
+}
