@@ -546,22 +546,20 @@ public sealed class Autopilot
     private AutopilotStatus Status(int findings, ActionHistory history, DateTimeOffset now)
     {
         int total = 0, running = 0, error = 0, pending = 0;
-        foreach (var pod in _informers.Pods.Items())
+        foreach (var state in _informers.Pods.Summaries())
         {
             total++;
-            var phase = pod.Str("status", "phase");
-            var waitingBad = pod.Objects("status", "containerStatuses").Any(c => c.Str("state", "waiting", "reason") is { } r && r != "ContainerCreating" && r != "PodInitializing");
-            if (phase == "Pending" && !waitingBad)
+            switch (state)
             {
-                pending++;
-            }
-            else if (phase == "Running" && !waitingBad)
-            {
-                running++;
-            }
-            else if (phase != "Succeeded")
-            {
-                error++;
+                case PodState.Running:
+                    running++;
+                    break;
+                case PodState.Pending:
+                    pending++;
+                    break;
+                case PodState.Error:
+                    error++;
+                    break;
             }
         }
 
