@@ -41,7 +41,7 @@ public static class PostmortemBuilder
             + $" Status: {r.Status}.";
 
         var identified = r.StatusChanges.FirstOrDefault(s => s.To == IncidentStatus.Identified)?.At;
-        var firstSymptom = timeline.FirstOrDefault(e => e.Source == TimelineSource.Cluster)?.At;
+        var firstSymptom = FirstSymptom(r)?.At;
         var durations = new IncidentDurations
         {
             TimeToIdentify = identified - r.CreatedAt,
@@ -116,7 +116,8 @@ public static class PostmortemBuilder
         // Missing alert: the incident was not opened by an alert.
         if (!r.OpenedBy.StartsWith("alert:", StringComparison.Ordinal))
         {
-            foreach (var f in r.Findings.Where(f => f.Severity >= Severity.High).GroupBy(f => f.Code).Select(g => g.First()))
+            var primary = r.PrimaryFinding();
+            foreach (var f in r.Findings.Where(f => f.Severity >= Severity.High || f == primary).GroupBy(f => f.Code).Select(g => g.First()))
             {
                 Add(new ActionItem
                 {
@@ -187,6 +188,9 @@ public static class PostmortemBuilder
         return items;
     }
 
+    private static TimelineEntry? FirstSymptom(IncidentRecord r) =>
+        r.PrimaryFinding() is { } p ? TimelineFacts.FirstSymptom(r.Timeline, p) : r.Timeline.Where(e => e.Source == TimelineSource.Cluster).MinBy(e => e.At);
+
     /// <summary>A finding whose cause is in the application code rather than the configuration.</summary>
     private static bool IsCodeDefect(Finding f, IncidentRecord r)
     {
@@ -236,12 +240,12 @@ public static class PostmortemBuilder
 
         foreach (var a in applied.Where(a => a.Verification is { Passed: true }))
         {
-            list.Add($"The change was verified after applying it: {Dot(a.Verification!.Summary)}.");
+            list.Add($"The change was verified after applying it: {Dot(a.Verification!.Summary)}");
         }
 
-        if (r.Metrics.Any(m => m.Points.Count > 1))
+        if (r.Metrics.FirstOrDefault(m => m.Points.Count > 1) is { } metric)
         {
-            list.Add("Metric evidence (Prometheus) was available to confirm the trend.");
+            list.Add($"Metric evidence was available to settle the hypotheses: {metric.Label} ({metric.Points.Count} samples).");
         }
 
         return list;
@@ -255,10 +259,10 @@ public static class PostmortemBuilder
             list.Add($"No alert fired; the incident was opened by {r.OpenedBy}.");
         }
 
-        var firstSymptom = r.Timeline.Where(e => e.Source == TimelineSource.Cluster).OrderBy(e => e.At).FirstOrDefault();
+        var firstSymptom = FirstSymptom(r);
         if (firstSymptom is not null && firstSymptom.At < r.CreatedAt)
         {
-            list.Add($"The first symptom ({firstSymptom.Reason ?? firstSymptom.Text}) preceded the incident by {StatusUpdate.FormatDuration(r.CreatedAt - firstSymptom.At)}.");
+            list.Add($"The first symptom ({firstSymptom.Reason} at {firstSymptom.At.UtcDateTime:HH:mm:ss}) came {StatusUpdate.FormatDuration(r.CreatedAt - firstSymptom.At)} before the incident was opened.");
         }
 
         foreach (var a in applied.Where(a => a.Verification is { Passed: false }))
@@ -281,7 +285,7 @@ public static class PostmortemBuilder
 
         if (r.Trigger is not null)
         {
-            list.Add($"The trigger reached production without being caught: {Dot(r.Trigger)}.");
+            list.Add($"The trigger reached production without being caught: {Dot(r.Trigger)}");
         }
 
         return list;

@@ -130,28 +130,6 @@ internal static partial class ClusterTimeline
         };
     }
 
-    /// <summary>"first OOMKilled 12 min after revision 2 of Deployment order-service", from the timeline.</summary>
-    public static string? Correlation(IReadOnlyList<TimelineEntry> timeline, ObjectRef workload)
-    {
-        var deploy = timeline.Where(e => e.Reason == "ScalingReplicaSet" && e.Object == workload && e.Text.Contains("revision", StringComparison.Ordinal)).OrderBy(e => e.At).LastOrDefault();
-        var symptom = timeline.Where(e => e.Reason is "OOMKilled" or "BackOff" or "Failed" or "Unhealthy" or "FailedScheduling" && (deploy is null || e.At >= deploy.At)).OrderBy(e => e.At).FirstOrDefault();
-        if (symptom is null)
-        {
-            return null;
-        }
-
-        if (deploy is null)
-        {
-            return $"first {symptom.Reason} at {symptom.At.UtcDateTime.ToString("HH:mm:ss", CultureInfo.InvariantCulture)}; no rollout of {workload} in the recorded events";
-        }
-
-        var rev = RevisionText().Match(deploy.Text) is { Success: true } m ? m.Groups["rev"].Value : "?";
-        return $"first {symptom.Reason} {StatusUpdate.FormatDuration(symptom.At - deploy.At)} after revision {rev} of {workload.Kind.ToLowerInvariant()} {workload.Name} (rolled out at {deploy.At.UtcDateTime.ToString("HH:mm:ss", CultureInfo.InvariantCulture)})";
-    }
-
     [GeneratedRegex(@"replica set (?<rs>[a-z0-9.\-]+)")]
     private static partial Regex ScaledRs();
-
-    [GeneratedRegex(@"revision (?<rev>\d+)")]
-    private static partial Regex RevisionText();
 }

@@ -28,13 +28,14 @@ internal sealed record LiveBackendOptions
 /// A live cluster through the official KubernetesClient (the simulator is one): diagnosis, the cluster timeline from events and
 /// pod status, memory samples from the metrics API, and fixes through the audited repair executor (dry run, apply, verify).
 /// </summary>
-internal sealed class LiveBackend(IKubernetes client, string description, Func<CancellationToken, Task<LiveDiagnosis>> diagnose, TimeProvider time, LiveBackendOptions options)
+internal sealed partial class LiveBackend(IKubernetes client, string description, Func<CancellationToken, Task<LiveDiagnosis>> diagnose, TimeProvider time, LiveBackendOptions options)
     : IResponseBackend
 {
     private readonly KubeObjectApi _api = new(client);
     private readonly AuditLog _audit = new(options.AuditDirectory, time);
     private readonly ConcurrentDictionary<(string Ns, string Pod), List<MetricPoint>> _samples = new();
     private readonly Dictionary<string, RepairRequest> _requests = [];
+    private DateTimeOffset _windowStart = DateTimeOffset.MinValue;
 
     public string Description => description;
 
@@ -63,13 +64,14 @@ internal sealed class LiveBackend(IKubernetes client, string description, Func<C
             var services = (await client.CoreV1.ListServiceForAllNamespacesAsync(cancellationToken: ct)).Items;
             triage = TriageEstimate.From(diagnosis.Findings, deployments, services, pods);
         }
-        if (target is not null)
+        if (primary is not null && target is not null)
         {
-            var correlation = ClusterTimeline.Correlation(timeline, target);
-            var deploy = timeline.Where(e => e.Reason == "ScalingReplicaSet" && e.Object == target && e.Text.Contains("revision", StringComparison.Ordinal)).OrderBy(e => e.At).LastOrDefault();
-            if (deploy is not null && timeline.Any(e => e.At >= deploy.At && e.Reason is "OOMKilled" or "BackOff" or "Failed" or "Unhealthy"))
+            var correlation = TimelineFacts.Correlation(timeline, primary);
+            if (TimelineFacts.LatestRollout(timeline, target) is { } rollout && TimelineFacts.FirstSymptom(timeline, primary, rollout.Entry.At) is not null
+                && TimelineFacts.FirstSymptom(timeline, primary) is { } first && first.At >= rollout.Entry.At)
             {
-                trigger = $"rollout of {target}: {deploy.Text[(deploy.Text.IndexOf(": ", StringComparison.Ordinal) + 2)..]}";
+                var image = ImageOf().Match(rollout.Entry.Text) is { Success: true } m ? m.Groups["image"].Value : "?";
+                trigger = $"rollout of {target} revision {rollout.Revision} (image {image}) at {rollout.Entry.At.UtcDateTime:HH:mm:ss}";
             }
 
             if (triage is not null && triage.Correlation is null && correlation is not null)
@@ -78,11 +80,20 @@ internal sealed class LiveBackend(IKubernetes client, string description, Func<C
             }
         }
 
+        // The incident window: from the rollout that preceded the symptom (or 10 minutes before the first symptom) onward.
+        if (primary is not null && target is not null)
+        {
+            var rollout = TimelineFacts.LatestRollout(timeline, target);
+            var first = TimelineFacts.FirstSymptom(timeline, primary);
+            _windowStart = rollout is { } r && (first is null || first.At >= r.Entry.At) ? r.Entry.At
+                : first is not null ? first.At.AddMinutes(-10) : DateTimeOffset.MinValue;
+        }
+
         return new Observation
         {
             Findings = diagnosis.Findings,
             Triage = triage,
-            ClusterTimeline = timeline,
+            ClusterTimeline = [.. timeline.Where(e => e.At >= _windowStart)],
             Workloads = workloads,
             Trigger = trigger,
             LeadingHypothesis = diagnosis.LeadingHypothesis,
@@ -96,7 +107,7 @@ internal sealed class LiveBackend(IKubernetes client, string description, Func<C
         var events = (await client.CoreV1.ListEventForAllNamespacesAsync(cancellationToken: ct)).Items;
         var pods = (await client.CoreV1.ListPodForAllNamespacesAsync(cancellationToken: ct)).Items;
         var replicaSets = (await client.AppsV1.ListReplicaSetForAllNamespacesAsync(cancellationToken: ct)).Items;
-        return ClusterTimeline.Build(events, pods, replicaSets, namespaces.Count > 0 ? namespaces : null);
+        return [.. ClusterTimeline.Build(events, pods, replicaSets, namespaces.Count > 0 ? namespaces : null).Where(e => e.At >= _windowStart)];
     }
 
     /// <summary>Takes one metrics-API sample of every pod in the namespace (call it periodically while waiting).</summary>
@@ -181,7 +192,7 @@ internal sealed class LiveBackend(IKubernetes client, string description, Func<C
         return new FixProposal
         {
             Finding = finding,
-            Description = Describe(plan),
+            Description = Describe(plan, dry.Diff),
             Commands = plan.Kubectl.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             Diff = dry.Diff,
             Why = plan.Why,
@@ -235,10 +246,33 @@ internal sealed class LiveBackend(IKubernetes client, string description, Func<C
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    private static string Describe(RemedyPlan plan)
+    private static string Describe(RemedyPlan plan, string diff)
     {
-        var why = plan.Why.Split(new[] { ". ", ": " }, 2, StringSplitOptions.None)[0].TrimEnd('.');
-        return $"{plan.Remedy} on {plan.Target}: {why}";
+        var title = plan.Remedy switch
+        {
+            RemedyIds.RaiseMemoryLimit => "Raise the memory limit",
+            RemedyIds.Rollback => "Roll back to the last good revision",
+            RemedyIds.SetImage => "Set the image",
+            RemedyIds.LowerRequests => "Lower the resource requests",
+            RemedyIds.ScaleDown => "Scale down",
+            RemedyIds.SaferStrategy => "Use a safer rollout strategy",
+            RemedyIds.RemoveHostnamePin => "Remove the hostname pin",
+            RemedyIds.DeleteStuckPod => "Delete the stuck pod",
+            RemedyIds.FixProbePort => "Fix the probe port",
+            RemedyIds.RaiseInitialDelay => "Raise the probe's initial delay",
+            RemedyIds.ScaleDownLowPriority => "Scale down low-priority workloads",
+            _ => plan.Remedy,
+        };
+        var flags = System.Text.RegularExpressions.Regex.Matches(plan.Kubectl, @"--(limits|requests|image)=(\S+)").Select(m => $"{m.Groups[1].Value} {m.Groups[2].Value}").ToList();
+        if (flags.Count > 0)
+        {
+            return $"{title} of {plan.Target} ({string.Join(", ", flags)})";
+        }
+
+        var removed = diff.Split('\n').Where(l => l.StartsWith('-') && !l.StartsWith("---", StringComparison.Ordinal)).Select(l => l[1..].Trim().TrimEnd(',')).ToList();
+        var added = diff.Split('\n').Where(l => l.StartsWith('+') && !l.StartsWith("+++", StringComparison.Ordinal)).Select(l => l[1..].Trim().TrimEnd(',')).ToList();
+        var change = removed.Count == 1 && added.Count == 1 ? $" ({removed[0].Replace("\"", "", StringComparison.Ordinal)} → {added[0].Split(':').Last().Replace("\"", "", StringComparison.Ordinal).Trim()})" : "";
+        return $"{title} of {plan.Target}{change}";
     }
 
     private async Task<double?> MemoryLimitAsync(ObjectRef target, CancellationToken ct)
@@ -259,6 +293,9 @@ internal sealed class LiveBackend(IKubernetes client, string description, Func<C
             return null;
         }
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"image (?<image>[^,)]+)")]
+    private static partial System.Text.RegularExpressions.Regex ImageOf();
 
     private static List<MetricPoint> Snapshot(List<MetricPoint> list)
     {

@@ -24,7 +24,7 @@ internal sealed record ResponseResult(int ExitCode, string? IncidentId, string? 
 /// 4 fix (dry-run diff, confirmation, apply, verify), 5 record (postmortem). Every step writes to the incident record, and
 /// each ends with the seed's checkpoints answered from what actually happened.
 /// </summary>
-internal sealed class ResponseFlow(IResponseBackend backend, IResponseUi ui, IncidentStore store, ResponseOptions options)
+internal sealed partial class ResponseFlow(IResponseBackend backend, IResponseUi ui, IncidentStore store, ResponseOptions options)
 {
     private const int Steps = 5;
     private TimeProvider Time => store.Time;
@@ -45,11 +45,8 @@ internal sealed class ResponseFlow(IResponseBackend backend, IResponseUi ui, Inc
         var workload = observation.Workloads.FirstOrDefault(w => w.Object == target);
 
         // ---------------- Step 1: triage ----------------
-        var title = $"{target.Name}: {primary.Summary}".TrimEnd('.');
-        if (title.Length > 120)
-        {
-            title = title[..117] + "...";
-        }
+        var what = KubeMedic.Core.Runbooks.RunbookCatalog.ForCode(primary.Code)?.Title ?? primary.Code;
+        var title = $"{target.Name} ({target.Namespace ?? target.Kind}): {what}";
 
         var record = store.Open(title, options.OpenedBy, dedupKey: $"respond:{primary.Id}", cluster: backend.Description, init: r =>
         {
@@ -97,14 +94,12 @@ internal sealed class ResponseFlow(IResponseBackend backend, IResponseUi ui, Inc
         }
 
         var cluster = observation.ClusterTimeline.OrderBy(e => e.At).ToList();
-        foreach (var e in cluster.Take(3).Concat(cluster.Count > 6 ? [] : cluster.Skip(3)).Concat(cluster.Count > 6 ? cluster.TakeLast(3) : []))
+        var since = TimelineFacts.LatestRollout(cluster, target)?.Entry.At ?? DateTimeOffset.MinValue;
+        var key = cluster.Where(e => e.At >= since && (e.Object == target || e.Object?.Name.StartsWith(target.Name, StringComparison.Ordinal) == true || e.Text.Contains(target.Name, StringComparison.Ordinal))).ToList();
+        ui.Line($"Timeline ({cluster.Count} cluster events recorded; {key.Count} about {target.Name} since its latest rollout):");
+        foreach (var e in key.Take(4).Concat(key.Count > 6 ? key.TakeLast(2) : key.Skip(4)))
         {
-            ui.Line($"{Hm(e.At)} {e.Text}");
-        }
-
-        if (cluster.Count > 6)
-        {
-            ui.Line($"({cluster.Count - 6} more timeline entries in the incident record)");
+            ui.Line($"  {Hm(e.At)} {Short(e.Text)}");
         }
 
         record = store.Get(id);
@@ -134,6 +129,16 @@ internal sealed class ResponseFlow(IResponseBackend backend, IResponseUi ui, Inc
         foreach (var e in primary.Evidence.Take(6))
         {
             ui.Line($"  [{e.Source}] {e.Text}");
+        }
+
+        var memory = metrics.Series.FirstOrDefault(m => m.Unit == "bytes" && m.Points.Count > 0);
+        if (memory is not null)
+        {
+            var peakMiB = memory.Points.Max(p => p.Value) / (1024 * 1024);
+            var enriched = primary with { Evidence = [.. primary.Evidence, new Evidence(EvidenceSource.Metric, $"peak working set {peakMiB:0}Mi over {memory.Points.Count} samples ({metrics.Source})")] };
+            findings = [.. findings.Select(f => f.Id == primary.Id ? enriched : f)];
+            primary = enriched;
+            store.Update(id, r => IncidentStore.MergeFindings(r, [enriched]));
         }
 
         var hypotheses = HypothesisEngine.Evaluate(primary, metrics.Series, store.Get(id).OrderedTimeline(), workload);
@@ -166,7 +171,7 @@ internal sealed class ResponseFlow(IResponseBackend backend, IResponseUi ui, Inc
 
         ui.Checkpoints(
         [
-            ("Was the cause (not the symptom) found?", causeFound, $"{primary.Code}: {primary.Cause}"),
+            ("Was the cause (not the symptom) found?", causeFound, $"{primary.Code}: {FirstSentence(primary.Cause)}"),
             ("Was the hypothesis confirmed by data?", confirmed.Count > 0, confirmed.Count > 0 ? confirmed[0].Data.FirstOrDefault() ?? "" : "no hypothesis could be settled with the data available"),
         ]);
         Checkpoint(id, "cause found and confirmed by data", causeFound && confirmed.Count > 0);
@@ -259,7 +264,7 @@ internal sealed class ResponseFlow(IResponseBackend backend, IResponseUi ui, Inc
         [
             ("Was the postmortem written?", File.Exists(path), Relative(path)),
             ("Are the action items clear?", items.Count > 0, $"{items.Count(i => i.Type == ActionItemType.Mitigate)} mitigate, {items.Count(i => i.Type == ActionItemType.Prevent)} prevent"),
-            ("Was monitoring/alerting strengthened?", items.Any(i => i.Text.StartsWith("Add an alert", StringComparison.Ordinal)) ? false : null, items.Any(i => i.Text.StartsWith("Add an alert", StringComparison.Ordinal)) ? "not yet: an alert action item is open" : "an alert opened this incident"),
+            ("Was monitoring/alerting strengthened?", items.Any(i => i.Text.StartsWith("Add an alert", StringComparison.Ordinal)) ? false : null, items.Any(i => i.Text.StartsWith("Add an alert", StringComparison.Ordinal)) ? "not yet: the alert action item is open (kubemedic alerts generate)" : record.OpenedBy.StartsWith("alert:", StringComparison.Ordinal) ? "an alert opened this incident" : ""),
         ]);
         Checkpoint(id, "postmortem written", File.Exists(path));
         record = store.Get(id);
@@ -326,7 +331,7 @@ internal sealed class ResponseFlow(IResponseBackend backend, IResponseUi ui, Inc
 
                     if (r.Status is IncidentStatus.Investigating or IncidentStatus.Identified)
                     {
-                        IncidentStore.ApplyStatus(r, IncidentStatus.Monitoring, $"Applied: {applied.Description}", Time.GetUtcNow());
+                        IncidentStore.ApplyStatus(r, IncidentStatus.Monitoring, $"Applied: {applied.Description}", applied.At);
                     }
                 });
                 ShowStatusUpdate(record);
@@ -386,19 +391,36 @@ internal sealed class ResponseFlow(IResponseBackend backend, IResponseUi ui, Inc
     {
         var leak = confirmed.FirstOrDefault(h => h.Statement.StartsWith("A memory leak", StringComparison.Ordinal));
         var deploy = confirmed.FirstOrDefault(h => h.Statement.StartsWith("The problem started with the latest rollout", StringComparison.Ordinal));
-        var cause = primary.Cause.Trim().TrimEnd('.');
-        if (leak is not null)
+        var cause = FirstSentence(primary.Cause);
+        if (leak is not null && SlopeText().Match(leak.Data.FirstOrDefault() ?? "") is { Success: true } slope)
         {
-            cause = $"{cause}; the working set grows steadily (a memory leak, {leak.Data.FirstOrDefault()})";
+            cause += $"; the working set {slope.Value} after every restart (a memory leak, not a limit that is merely too low)";
         }
 
-        if (deploy is not null)
+        if (deploy is not null && RevisionText().Match(deploy.Statement) is { Success: true } rev)
         {
-            cause += $"; it began with the latest rollout ({deploy.Data.FirstOrDefault()})";
+            var image = ImageText().Match(deploy.Data.FirstOrDefault() ?? "") is { Success: true } m ? $" (image {m.Groups["image"].Value})" : "";
+            cause += $"; it began with {rev.Value}{image}";
         }
 
         return cause + ".";
     }
+
+    private static string FirstSentence(string text)
+    {
+        var t = text.Trim();
+        var stop = t.IndexOf(". ", StringComparison.Ordinal);
+        return (stop > 0 ? t[..stop] : t).TrimEnd('.');
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"grows [0-9.]+ MiB/min")]
+    private static partial System.Text.RegularExpressions.Regex SlopeText();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"revision \d+")]
+    private static partial System.Text.RegularExpressions.Regex RevisionText();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"image (?<image>[^,)\s]+)")]
+    private static partial System.Text.RegularExpressions.Regex ImageText();
 
     /// <summary>Adds cluster entries that appeared since the first look (the fix's rollout), keyed by time, reason and object.</summary>
     private async Task MergeClusterTimelineAsync(string id, IReadOnlyList<Finding> findings, CancellationToken ct)
@@ -432,6 +454,8 @@ internal sealed class ResponseFlow(IResponseBackend backend, IResponseUi ui, Inc
     private TimelineEntry Auto(string text) => new() { At = Time.GetUtcNow(), Source = TimelineSource.KubeMedic, Text = text };
 
     private static string Hm(DateTimeOffset t) => t.UtcDateTime.ToString("HH:mm:ss", CultureInfo.InvariantCulture);
+
+    private static string Short(string text) => text.Length > 150 ? text[..147] + "..." : text;
 
     private static string Relative(string path)
     {

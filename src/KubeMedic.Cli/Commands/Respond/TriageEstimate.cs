@@ -7,14 +7,15 @@ namespace KubeMedic.Cli.Commands;
 
 /// <summary>
 /// Severity and impact from the live objects, used when the diagnosis engine gives no triage. The rubric (PagerDuty levels,
-/// "assume the worst"): SEV1 a user-facing workload has no available replica; SEV2 a user-facing workload lost capacity or
-/// has a critical finding; SEV3 capacity lost or a high finding elsewhere; SEV4 the rest.
+/// "assume the worst"): SEV1 a user-facing workload has no ready replica; SEV2 a user-facing workload lost capacity, keeps
+/// restarting (every restart drops its in-flight requests) or has a critical finding; SEV3 the same on a workload no Service
+/// routes to; SEV4 the rest (a risk, no loss yet).
 /// </summary>
 internal static class TriageEstimate
 {
     public static IncidentTriage? From(IReadOnlyList<Finding> findings, IEnumerable<V1Deployment> deployments, IEnumerable<V1Service> services, IEnumerable<V1Pod> pods)
     {
-        var serious = findings.Where(f => f.Severity >= Severity.High).ToList();
+        var serious = findings.Where(f => f.Severity >= Severity.Medium).ToList();
         if (serious.Count == 0)
         {
             return null;
@@ -27,6 +28,7 @@ internal static class TriageEstimate
         var userFacing = false;
         var worstLost = 0.0;
         var anyNoneAvailable = false;
+        var totalRestarts = 0;
         foreach (var target in targets)
         {
             if (!byRef.TryGetValue(target, out var d))
@@ -42,23 +44,24 @@ internal static class TriageEstimate
             var restarts = podsOf.Sum(p => p.Status?.ContainerStatuses?.Sum(c => c.RestartCount) ?? 0);
             var lost = desired == 0 ? 0 : Math.Clamp((desired - ready) * 100.0 / desired, 0, 100);
             worstLost = Math.Max(worstLost, lost);
+            totalRestarts += restarts;
             anyNoneAvailable |= desired > 0 && ready == 0;
             var svc = services.FirstOrDefault(s => s.Metadata.NamespaceProperty == target.Namespace && s.Spec?.Selector is { Count: > 0 } sel && sel.All(kv => labels.TryGetValue(kv.Key, out var v) && v == kv.Value));
             userFacing |= svc is not null;
             affected.Add($"{target.Namespace}/{target.Name}");
-            parts.Add($"{target.Name}: {desired - ready} of {desired} replicas not ready ({lost.ToString("0", CultureInfo.InvariantCulture)}% of capacity), {restarts} container restarts"
+            parts.Add($"{target.Name}: {ready} of {desired} replicas ready now" + (lost > 0 ? $" ({lost.ToString("0", CultureInfo.InvariantCulture)}% of capacity lost)" : "") + $", {restarts} container restarts so far"
                 + (svc is not null ? $", serving Service {svc.Metadata.NamespaceProperty}/{svc.Metadata.Name}" : ", no Service selects it"));
         }
 
         var critical = serious.Any(f => f.Severity == Severity.Critical);
-        var (sev, why) = (userFacing, anyNoneAvailable, worstLost, critical) switch
+        var hurting = worstLost > 0 || totalRestarts >= 3 || critical;
+        var (sev, why) = (userFacing, anyNoneAvailable, hurting) switch
         {
-            (true, true, _, _) => ("SEV1", "a user-facing workload has no ready replica"),
-            (true, _, > 0, _) => ("SEV2", "a user-facing workload lost capacity"),
-            (true, _, _, true) => ("SEV2", "critical finding on a user-facing workload (restarts cut capacity intermittently)"),
-            (false, _, > 0, _) => ("SEV3", "capacity lost on a workload no Service routes to"),
-            (_, _, _, true) => ("SEV3", "critical finding, no capacity lost at the moment"),
-            _ => ("SEV4", "high finding, no capacity lost and not user-facing"),
+            (true, true, _) => ("SEV1", "a user-facing workload has no ready replica"),
+            (true, _, true) => ("SEV2", worstLost > 0 ? "a user-facing workload lost capacity" : $"a user-facing workload keeps restarting ({totalRestarts} restarts): each restart drops in-flight requests"),
+            (false, _, true) => ("SEV3", "capacity lost or restarts on a workload no Service routes to"),
+            (true, _, false) => ("SEV3", "a user-facing workload is at risk, no loss yet"),
+            _ => ("SEV4", "no capacity lost, not user-facing"),
         };
         return new IncidentTriage
         {
