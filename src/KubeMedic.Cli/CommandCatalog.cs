@@ -17,5 +17,8 @@ internal static class CommandCatalog
         yield return SloCommand.Create();
         yield return DashboardCommand.Create();
         yield return DiagnoseCommand.Create();
+        yield return ServeCommand.Create();
+        yield return FixCommand.Create();
+        yield return AutopilotCommand.Create();
     }
 }

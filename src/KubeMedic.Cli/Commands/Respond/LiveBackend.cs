@@ -9,7 +9,7 @@ using KubeMedic.Kubernetes.Repair;
 namespace KubeMedic.Cli.Commands;
 
 /// <summary>What one diagnosis of the live cluster produced (findings worst first, triage, the leading hypothesis).</summary>
-internal sealed record LiveDiagnosis(IReadOnlyList<Finding> Findings, IncidentTriage? Triage, string? LeadingHypothesis);
+internal sealed record RespondDiagnosis(IReadOnlyList<Finding> Findings, IncidentTriage? Triage, string? LeadingHypothesis);
 
 internal sealed record LiveBackendOptions
 {
@@ -28,7 +28,7 @@ internal sealed record LiveBackendOptions
 /// A live cluster through the official KubernetesClient (the simulator is one): diagnosis, the cluster timeline from events and
 /// pod status, memory samples from the metrics API, and fixes through the audited repair executor (dry run, apply, verify).
 /// </summary>
-internal sealed partial class LiveBackend(IKubernetes client, string description, Func<CancellationToken, Task<LiveDiagnosis>> diagnose, TimeProvider time, LiveBackendOptions options)
+internal sealed partial class LiveBackend(IKubernetes client, string description, Func<CancellationToken, Task<RespondDiagnosis>> diagnose, TimeProvider time, LiveBackendOptions options)
     : IResponseBackend
 {
     private readonly KubeObjectApi _api = new(client);

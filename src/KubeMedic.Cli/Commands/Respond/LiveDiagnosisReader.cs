@@ -98,10 +98,10 @@ internal static class LiveDiagnosisReader
         return builder.BuildAllowEmpty();
     }
 
-    public static async Task<LiveDiagnosis> DiagnoseAsync(IKubernetes client, string? ns, TimeProvider time, CancellationToken ct)
+    public static async Task<RespondDiagnosis> DiagnoseAsync(IKubernetes client, string? ns, TimeProvider time, CancellationToken ct)
     {
         var model = await ReadModelAsync(client, ns, ct);
         var result = DiagnosisEngine.Default.Diagnose(model, new DiagnoseOptions { Time = time });
-        return new LiveDiagnosis(result.Findings, null, null);
+        return new RespondDiagnosis(result.Findings, null, null);
     }
 }
