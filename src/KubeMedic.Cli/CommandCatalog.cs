@@ -20,5 +20,7 @@ internal static class CommandCatalog
         yield return ServeCommand.Create();
         yield return FixCommand.Create();
         yield return AutopilotCommand.Create();
+        yield return TriageCommand.Create();
+        yield return SnapshotCommand.Create();
     }
 }

@@ -169,7 +169,7 @@ public sealed partial class PodAnalyzer : IAnalyzer
             return;
         }
 
-        if (state is { IsRunning: true } && !cs.Ready && pod.Phase == "Running")
+        if ((state is null || state.IsRunning) && !cs.Ready && pod.Phase == "Running")
         {
             var unhealthy = events.Where(e => e.Reason == "Unhealthy" && !e.Message.Contains("Liveness", StringComparison.OrdinalIgnoreCase)).ToList();
             if (unhealthy.Count > 0)
@@ -803,7 +803,7 @@ public sealed partial class PodAnalyzer : IAnalyzer
             var first = list[0];
             var pods = list.Select(i => i.Pod.Name).Distinct().ToList();
             var evidence = new List<Evidence>(first.Evidence);
-            foreach (var other in list.Skip(1).Where(i => i.Pod != first.Pod).DistinctBy(i => i.Pod).Take(2))
+            foreach (var other in list.Skip(1).Where(i => i.Pod != first.Pod || i.Container != first.Container).DistinctBy(i => (i.Pod, i.Container)).Take(3))
             {
                 evidence.AddRange(other.Evidence.Take(1));
             }
