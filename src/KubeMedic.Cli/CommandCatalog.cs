@@ -22,5 +22,6 @@ internal static class CommandCatalog
         yield return AutopilotCommand.Create();
         yield return TriageCommand.Create();
         yield return SnapshotCommand.Create();
+        yield return SimCommand.Create();
     }
 }
