@@ -13,6 +13,7 @@ internal static class CommandCatalog
         yield return RunbookCommand.Create();
         yield return PostmortemCommand.Create();
         yield return DemoCommand.Create();
+        yield return RespondCommand.Create();
         yield return AlertsCommand.Create();
         yield return SloCommand.Create();
         yield return DashboardCommand.Create();

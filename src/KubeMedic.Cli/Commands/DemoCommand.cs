@@ -3,7 +3,9 @@ using System.Diagnostics;
 using k8s;
 using KubeMedic.Core;
 using KubeMedic.Core.Incidents;
+using KubeMedic.Core.Model;
 using KubeMedic.Kubernetes.Repair;
+using KubeMedic.Kubernetes.Sources;
 using KubeMedic.Simulator;
 
 namespace KubeMedic.Cli.Commands;
@@ -86,11 +88,12 @@ internal static class DemoCommand
         var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(cluster.KubeconfigPath);
         using var client = new k8s.Kubernetes(config);
         var time = cluster.Clock;
+        var source = new LiveSource(client, $"simulated cluster ({cluster.ScenarioName})");
         var prometheusSkipped = File.Exists("/usr/bin/prometheus")
             ? "the simulator exposes no Prometheus scrape targets yet (memory trend from the metrics API instead)"
             : "/usr/bin/prometheus is not installed (memory trend from the metrics API instead)";
         var backend = new LiveBackend(client, $"simulated cluster ({cluster.ScenarioName})",
-            token => LiveDiagnosisReader.DiagnoseAsync(client, null, time, token), time,
+            token => ModelAdapters.DiagnoseAsync(source, ClusterScope.All, time, token), time,
             new LiveBackendOptions
             {
                 AuditDirectory = options.AuditDirectory,

@@ -28,7 +28,7 @@ internal sealed record LiveBackendOptions
 /// A live cluster through the official KubernetesClient (the simulator is one): diagnosis, the cluster timeline from events and
 /// pod status, memory samples from the metrics API, and fixes through the audited repair executor (dry run, apply, verify).
 /// </summary>
-internal sealed partial class LiveBackend(IKubernetes client, string description, Func<CancellationToken, Task<RespondDiagnosis>> diagnose, TimeProvider time, LiveBackendOptions options)
+internal sealed class LiveBackend(IKubernetes client, string description, Func<CancellationToken, Task<(KubeMedic.Core.Model.ClusterModel Model, RespondDiagnosis Diagnosis)>> diagnose, TimeProvider time, LiveBackendOptions options)
     : IResponseBackend
 {
     private readonly KubeObjectApi _api = new(client);
@@ -36,6 +36,7 @@ internal sealed partial class LiveBackend(IKubernetes client, string description
     private readonly ConcurrentDictionary<(string Ns, string Pod), List<MetricPoint>> _samples = new();
     private readonly Dictionary<string, RepairRequest> _requests = [];
     private DateTimeOffset _windowStart = DateTimeOffset.MinValue;
+    private string? _prometheusSkipped;
 
     public string Description => description;
 
@@ -45,69 +46,16 @@ internal sealed partial class LiveBackend(IKubernetes client, string description
 
     public async Task<Observation> ObserveAsync(CancellationToken ct)
     {
-        var diagnosis = await diagnose(ct);
-        var namespaces = diagnosis.Findings.Select(f => f.Object.Namespace).OfType<string>().ToHashSet(StringComparer.Ordinal);
-        var events = (await client.CoreV1.ListEventForAllNamespacesAsync(cancellationToken: ct)).Items;
-        var pods = (await client.CoreV1.ListPodForAllNamespacesAsync(cancellationToken: ct)).Items;
-        var replicaSets = (await client.AppsV1.ListReplicaSetForAllNamespacesAsync(cancellationToken: ct)).Items;
-        var deployments = (await client.AppsV1.ListDeploymentForAllNamespacesAsync(cancellationToken: ct)).Items;
-        var timeline = ClusterTimeline.Build(events, pods, replicaSets, namespaces.Count > 0 ? namespaces : null);
-        var targets = diagnosis.Findings.Select(f => f.Owner ?? f.Object).Where(o => o.Kind == "Deployment").ToHashSet();
-        var workloads = deployments.Select(ClusterTimeline.Facts).Where(w => targets.Contains(w.Object)).ToList();
-
-        var primary = diagnosis.Findings.Count > 0 ? ResponseFlow.Primary(diagnosis.Findings) : null;
-        var target = primary?.Owner ?? primary?.Object;
-        string? trigger = null;
-        var triage = diagnosis.Triage;
-        if (triage is null && diagnosis.Findings.Count > 0)
-        {
-            var services = (await client.CoreV1.ListServiceForAllNamespacesAsync(cancellationToken: ct)).Items;
-            triage = TriageEstimate.From(diagnosis.Findings, deployments, services, pods);
-        }
-        if (primary is not null && target is not null)
-        {
-            var correlation = TimelineFacts.Correlation(timeline, primary);
-            if (TimelineFacts.LatestRollout(timeline, target) is { } rollout && TimelineFacts.FirstSymptom(timeline, primary, rollout.Entry.At) is not null
-                && TimelineFacts.FirstSymptom(timeline, primary) is { } first && first.At >= rollout.Entry.At)
-            {
-                var image = ImageOf().Match(rollout.Entry.Text) is { Success: true } m ? m.Groups["image"].Value : "?";
-                trigger = $"rollout of {target} revision {rollout.Revision} (image {image}) at {rollout.Entry.At.UtcDateTime:HH:mm:ss}";
-            }
-
-            if (triage is not null && triage.Correlation is null && correlation is not null)
-            {
-                triage = triage with { Correlation = correlation };
-            }
-        }
-
-        // The incident window: from the rollout that preceded the symptom (or 10 minutes before the first symptom) onward.
-        if (primary is not null && target is not null)
-        {
-            var rollout = TimelineFacts.LatestRollout(timeline, target);
-            var first = TimelineFacts.FirstSymptom(timeline, primary);
-            _windowStart = rollout is { } r && (first is null || first.At >= r.Entry.At) ? r.Entry.At
-                : first is not null ? first.At.AddMinutes(-10) : DateTimeOffset.MinValue;
-        }
-
-        return new Observation
-        {
-            Findings = diagnosis.Findings,
-            Triage = triage,
-            ClusterTimeline = [.. timeline.Where(e => e.At >= _windowStart)],
-            Workloads = workloads,
-            Trigger = trigger,
-            LeadingHypothesis = diagnosis.LeadingHypothesis,
-            ObservedAt = time.GetUtcNow(),
-        };
+        var (model, diagnosis) = await diagnose(ct);
+        var (observation, windowStart) = ObservationBuilder.Build(model, diagnosis, time);
+        _windowStart = windowStart;
+        return observation;
     }
 
     public async Task<IReadOnlyList<TimelineEntry>> ClusterTimelineAsync(IReadOnlyList<Finding> findings, CancellationToken ct)
     {
-        var namespaces = findings.Select(f => f.Object.Namespace).OfType<string>().ToHashSet(StringComparer.Ordinal);
-        var events = (await client.CoreV1.ListEventForAllNamespacesAsync(cancellationToken: ct)).Items;
-        var pods = (await client.CoreV1.ListPodForAllNamespacesAsync(cancellationToken: ct)).Items;
-        var replicaSets = (await client.AppsV1.ListReplicaSetForAllNamespacesAsync(cancellationToken: ct)).Items;
-        return [.. ClusterTimeline.Build(events, pods, replicaSets, namespaces.Count > 0 ? namespaces : null).Where(e => e.At >= _windowStart)];
+        var (model, _) = await diagnose(ct);
+        return [.. ModelAdapters.Timeline(model).Where(e => e.At >= _windowStart)];
     }
 
     /// <summary>Takes one metrics-API sample of every pod in the namespace (call it periodically while waiting).</summary>
@@ -144,11 +92,20 @@ internal sealed partial class LiveBackend(IKubernetes client, string description
         var ns = target.Namespace;
         if (ns is null)
         {
-            return new MetricsOutcome([], "none (cluster-scoped finding)", options.PrometheusSkipped);
+            return new MetricsOutcome([], "none (cluster-scoped finding)", _prometheusSkipped ?? options.PrometheusSkipped);
+        }
+
+        var limit = await MemoryLimitAsync(target, ct);
+        if (options.PrometheusUrl is { } url)
+        {
+            var fromPrometheus = await PrometheusMemoryAsync(url, ns, target.Name, limit, ct);
+            if (fromPrometheus is not null)
+            {
+                return fromPrometheus;
+            }
         }
 
         await SampleAsync(ns, ct);
-        var limit = await MemoryLimitAsync(target, ct);
         var pods = new HashSet<string>(primary.Pods, StringComparer.Ordinal);
         var prefix = target.Name + "-";
         var candidates = _samples.Where(kv => kv.Key.Ns == ns && (pods.Contains(kv.Key.Pod) || kv.Key.Pod.StartsWith(prefix, StringComparison.Ordinal)))
@@ -157,7 +114,7 @@ internal sealed partial class LiveBackend(IKubernetes client, string description
             .ToList();
         if (candidates.Count == 0 || candidates[0].Points.Count == 0)
         {
-            return new MetricsOutcome([], "metrics.k8s.io (no samples)", options.PrometheusSkipped);
+            return new MetricsOutcome([], "metrics.k8s.io (no samples)", _prometheusSkipped ?? options.PrometheusSkipped);
         }
 
         var (pod, points) = candidates[0];
@@ -171,7 +128,39 @@ internal sealed partial class LiveBackend(IKubernetes client, string description
             ThresholdLabel = "limit",
         };
         var source = $"metrics.k8s.io samples ({points.Count} of pod {pod}, as kubectl top pods)";
-        return new MetricsOutcome([series], source, options.PrometheusSkipped);
+        return new MetricsOutcome([series], source, _prometheusSkipped ?? options.PrometheusSkipped);
+    }
+
+    private async Task<MetricsOutcome?> PrometheusMemoryAsync(Uri url, string ns, string name, double? limit, CancellationToken ct)
+    {
+        var query = $"container_memory_working_set_bytes{{namespace=\"{ns}\", pod=~\"{name}-.*\", container!=\"\", container!=\"POD\"}}";
+        using var prometheus = new KubeMedic.Observability.Prometheus.PrometheusClient(url);
+        var end = time.GetUtcNow();
+        try
+        {
+            var series = await prometheus.QueryRangeAsync(query, end.AddHours(-1), end, TimeSpan.FromSeconds(30), ct);
+            var best = series.OrderByDescending(s => s.Samples.Count).FirstOrDefault();
+            if (best is null || best.Samples.Count < 3)
+            {
+                return new MetricsOutcome([], "Prometheus (no memory series for the workload)", $"Prometheus at {url} returned no samples for {query}");
+            }
+
+            var evidence = new MetricEvidence
+            {
+                Query = query,
+                Label = $"Memory working set of {best.Label("pod")} (Prometheus)",
+                Unit = "bytes",
+                Points = [.. best.Samples.Select(s => new MetricPoint(s.Time, s.Value))],
+                Threshold = limit,
+                ThresholdLabel = "limit",
+            };
+            return new MetricsOutcome([evidence], $"Prometheus {url} ({best.Samples.Count} samples over the last hour)");
+        }
+        catch (KubeMedic.Observability.Prometheus.PrometheusQueryException ex)
+        {
+            _prometheusSkipped = $"Prometheus query failed: {ex.Message}";
+            return null;
+        }
     }
 
     public async Task<FixProposal?> ProposeAsync(Finding finding, Observation observation, CancellationToken ct)
@@ -210,7 +199,7 @@ internal sealed partial class LiveBackend(IKubernetes client, string description
         {
             FindingStillPresent = options.Verify.FindingStillPresent ?? (async token =>
             {
-                var again = await diagnose(token);
+                var (_, again) = await diagnose(token);
                 return again.Findings.Any(f => f.Code == request.Finding.Code && f.Object == request.Finding.Object && f.Pods.Count > 0);
             }),
         };
@@ -293,9 +282,6 @@ internal sealed partial class LiveBackend(IKubernetes client, string description
             return null;
         }
     }
-
-    [System.Text.RegularExpressions.GeneratedRegex(@"image (?<image>[^,)]+)")]
-    private static partial System.Text.RegularExpressions.Regex ImageOf();
 
     private static List<MetricPoint> Snapshot(List<MetricPoint> list)
     {
