@@ -71,6 +71,9 @@ internal static class DemoCommand
         public string? AuditDirectory { get; init; }
         public TextWriter? Output { get; init; }
 
+        /// <summary>Called once the cluster is up (tests watch it while the demo runs).</summary>
+        public Func<SimulatedCluster, Task>? OnStarted { get; init; }
+
         /// <summary>Called with the running cluster before it is stopped (tests compare the record with it).</summary>
         public Func<SimulatedCluster, Task>? BeforeStop { get; init; }
     }
@@ -85,6 +88,11 @@ internal static class DemoCommand
         await using var cluster = await ui.Progress("Starting the simulated cluster", () => SimulatedCluster.StartAsync(new SimulatorOptions { Scenario = options.Scenario, Speed = options.Speed }, ct));
         ui.Line($"Simulated cluster: {cluster.Url} (kubeconfig {cluster.KubeconfigPath}); scenario {cluster.ScenarioName}: {cluster.ScenarioDescription}");
         ui.Line($"Try it yourself meanwhile: kubectl --kubeconfig {cluster.KubeconfigPath} get pods -A");
+        if (options.OnStarted is not null)
+        {
+            await options.OnStarted(cluster);
+        }
+
         var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(cluster.KubeconfigPath);
         using var client = new k8s.Kubernetes(config);
         var time = cluster.Clock;
@@ -101,7 +109,15 @@ internal static class DemoCommand
                 Verify = new VerifyOptions { Window = TimeSpan.FromMinutes(15), StableFor = TimeSpan.FromMinutes(3), PollInterval = TimeSpan.FromMilliseconds(200) },
             });
 
-        await ui.Progress("Waiting for the incident to show (simulated time runs fast)", () => WaitForIncidentAsync(client, backend, options.Scenario, ui, ct));
+        try
+        {
+            await ui.Progress("Waiting for the incident to show (simulated time runs fast)", () => WaitForIncidentAsync(client, backend, options.Scenario, ui, ct));
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            throw new TimeoutException($"demo: the {options.Scenario} failure did not show on the simulated cluster in time");
+        }
+
         var store = new IncidentStore(options.StoreRoot ?? IncidentStore.DefaultRoot(), time);
         var flow = new ResponseFlow(backend, ui, store, new ResponseOptions
         {
@@ -137,7 +153,7 @@ internal static class DemoCommand
             samples++;
 
             var oomRestarts = 0;
-            var broken = 0;
+            var broken = pods.Count(p => p.Status?.Phase == "Pending" || p.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status != "True") == true);
             foreach (var p in pods)
             {
                 foreach (var cs in p.Status?.ContainerStatuses ?? [])
@@ -146,11 +162,6 @@ internal static class DemoCommand
                     if (cs.LastState?.Terminated?.Reason == "OOMKilled")
                     {
                         oomRestarts = Math.Max(oomRestarts, cs.RestartCount);
-                    }
-
-                    if (cs.State?.Waiting?.Reason is { } w && w is not "ContainerCreating" || p.Status?.Phase == "Pending")
-                    {
-                        broken++;
                     }
 
                     var key = $"{p.Metadata.Name}/{cs.Name}/{reason}/{cs.RestartCount}";
@@ -163,7 +174,7 @@ internal static class DemoCommand
 
             // The metrics API has no history: keep sampling until the trend covers at least one climb to the limit.
             var enoughTrend = samples >= 40;
-            if (scenario == "order-service-oom" ? oomRestarts >= 2 && enoughTrend : broken >= 4)
+            if (scenario == "order-service-oom" ? oomRestarts >= 2 && enoughTrend : broken >= 3 && samples >= 8)
             {
                 return true;
             }

@@ -106,25 +106,30 @@ public static class PostmortemBuilder
             });
         }
 
-        // Proposed fixes for findings no applied action addressed.
+        // Proposed fixes for root-cause findings (not symptoms) on objects that no verified action fixed.
+        var fixedObjects = r.Actions.Where(a => !a.DryRun && a.Verification is { Passed: true } && a.Object is not null).Select(a => a.Object!).ToHashSet();
         var addressed = r.Actions.Where(a => !a.DryRun && a.FindingId is not null).Select(a => a.FindingId!).ToHashSet(StringComparer.Ordinal);
-        foreach (var f in r.Findings.Where(f => f.Fix is not null && f.Severity >= Severity.High && !addressed.Contains(f.Id)))
+        foreach (var group in r.Findings.Where(f => f.Fix is not null && f.Severity >= Severity.High && !IsSymptom(f.Code) && !addressed.Contains(f.Id) && !fixedObjects.Contains(f.Owner ?? f.Object))
+            .GroupBy(f => f.Owner ?? f.Object))
         {
-            Add(new ActionItem { Type = ActionItemType.Mitigate, Text = $"{Dot(f.Fix!.Description)} ({f.Object})", Basis = $"finding {f.Id}", FindingCode = f.Code });
+            var f = group.First();
+            Add(new ActionItem { Type = ActionItemType.Mitigate, Text = $"{Dot(f.Fix!.Description)} ({group.Key})", Basis = $"finding {f.Id}", FindingCode = f.Code });
         }
 
-        // Missing alert: the incident was not opened by an alert.
+        // Missing alert: the incident was not opened by an alert. One item per alert that would have paged.
         if (!r.OpenedBy.StartsWith("alert:", StringComparison.Ordinal))
         {
             var primary = r.PrimaryFinding();
-            foreach (var f in r.Findings.Where(f => f.Severity >= Severity.High || f == primary).GroupBy(f => f.Code).Select(g => g.First()))
+            foreach (var byAlert in r.Findings.Where(f => (f.Severity >= Severity.High || f == primary) && !IsSymptom(f.Code) && HasAlert(f.Code))
+                .GroupBy(f => SuggestedAlert(f.Code)))
             {
+                var objects = string.Join(", ", byAlert.Select(f => (f.Owner ?? f.Object).ToString()).Distinct());
                 Add(new ActionItem
                 {
                     Type = ActionItemType.Prevent,
-                    Text = $"Add an alert that pages for {f.Code} on {f.Owner ?? f.Object}: {SuggestedAlert(f.Code)}. No alert fired for this incident (it was opened by {r.OpenedBy}); `kubemedic alerts generate` writes the rule with a runbook link.",
+                    Text = $"Add an alert that pages for {string.Join("/", byAlert.Select(f => f.Code).Distinct())} on {objects}: {byAlert.Key}. No alert fired for this incident (it was opened by {r.OpenedBy}); `kubemedic alerts generate` writes the rule with a runbook link.",
                     Basis = $"detection: opened by {r.OpenedBy}",
-                    FindingCode = f.Code,
+                    FindingCode = byAlert.First().Code,
                 });
             }
         }
@@ -190,6 +195,10 @@ public static class PostmortemBuilder
 
     private static TimelineEntry? FirstSymptom(IncidentRecord r) =>
         r.PrimaryFinding() is { } p ? TimelineFacts.FirstSymptom(r.Timeline, p) : r.Timeline.Where(e => e.Source == TimelineSource.Cluster).MinBy(e => e.At);
+
+    private static bool IsSymptom(string code) => code is FindingCodes.ReplicasUnavailable or FindingCodes.ServiceNoEndpoints or FindingCodes.RolloutStuck;
+
+    private static bool HasAlert(string code) => code == FindingCodes.OomKilled || RunbookCatalog.ForCode(code) is { } rb && (rb.Alerts.Count > 0 || rb.RelatedAlerts.Count > 0);
 
     /// <summary>A finding whose cause is in the application code rather than the configuration.</summary>
     private static bool IsCodeDefect(Finding f, IncidentRecord r)

@@ -199,8 +199,11 @@ internal sealed class LiveBackend(IKubernetes client, string description, Func<C
         {
             FindingStillPresent = options.Verify.FindingStillPresent ?? (async token =>
             {
+                // Still present only when pods other than the ones it was first reported on (i.e. the new pods) show it;
+                // old pods stuck terminating on a lost node do not count against the fix.
                 var (_, again) = await diagnose(token);
-                return again.Findings.Any(f => f.Code == request.Finding.Code && f.Object == request.Finding.Object && f.Pods.Count > 0);
+                var before = request.Finding.Pods.ToHashSet(StringComparer.Ordinal);
+                return again.Findings.Any(f => f.Code == request.Finding.Code && f.Object == request.Finding.Object && (f.Pods.Count == 0 ? before.Count == 0 : f.Pods.Any(p => !before.Contains(p))));
             }),
         };
         var startedAt = time.GetUtcNow();

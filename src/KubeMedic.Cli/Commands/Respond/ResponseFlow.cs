@@ -46,7 +46,10 @@ internal sealed partial class ResponseFlow(IResponseBackend backend, IResponseUi
 
         // ---------------- Step 1: triage ----------------
         var what = KubeMedic.Core.Runbooks.RunbookCatalog.ForCode(primary.Code)?.Title ?? primary.Code;
-        var title = $"{target.Name} ({target.Namespace ?? target.Kind}): {what}";
+        var allCauses = RootCauses(findings);
+        var title = allCauses.Count > 1
+            ? $"{allCauses.Count} problems at once: " + string.Join(", ", allCauses.Select(c => $"{(c.Owner ?? c.Object).Name} ({KubeMedic.Core.Runbooks.RunbookCatalog.ForCode(c.Code)?.Title ?? c.Code})"))
+            : $"{target.Name} ({target.Namespace ?? target.Kind}): {what}";
 
         var record = store.Open(title, options.OpenedBy, dedupKey: $"respond:{primary.Id}", cluster: backend.Description, init: r =>
         {
@@ -364,28 +367,33 @@ internal sealed partial class ResponseFlow(IResponseBackend backend, IResponseUi
             return [Primary(findings)];
         }
 
-        return [.. serious.GroupBy(f => f.Owner ?? f.Object).Select(g => Primary([.. g])).Where(f => !IsSymptom(f.Code) || serious.Count(x => (x.Owner ?? x.Object) == (f.Owner ?? f.Object)) == 1)
-            .OrderByDescending(f => f.Severity).Take(5)];
+        return [.. serious.GroupBy(f => f.Owner ?? f.Object)
+            .Select(g => g.OrderBy(f => Tier(f.Code)).ThenByDescending(f => f.Severity).First())
+            .Where(f => Tier(f.Code) < 2)
+            .OrderBy(f => Tier(f.Code)).ThenByDescending(f => f.Severity).Take(5)];
     }
-
-    private static bool IsSymptom(string code) => code is FindingCodes.ReplicasUnavailable or FindingCodes.ServiceNoEndpoints or FindingCodes.SinglePointOfFailure or FindingCodes.RiskyRollout;
 
     /// <summary>The finding to act on: the worst one that is not explained by another (a cause, not a symptom).</summary>
     internal static Finding Primary(IReadOnlyList<Finding> findings)
     {
-        static int Rank(Finding f) => f.Code switch
-        {
-            FindingCodes.ReplicasUnavailable or FindingCodes.ServiceNoEndpoints or FindingCodes.RolloutStuck or FindingCodes.SinglePointOfFailure or FindingCodes.RiskyRollout => 1,
-            _ => 0,
-        };
-
         var ids = findings.Select(f => f.Id).ToHashSet();
         return findings
-            .OrderByDescending(f => f.Severity)
-            .ThenBy(Rank)
+            .OrderBy(f => Tier(f.Code) == 2 ? 1 : 0)
+            .ThenByDescending(f => f.Severity)
+            .ThenBy(f => Tier(f.Code))
             .ThenBy(f => f.Related.Any(r => r.Relation is "caused-by" or "explained-by" && ids.Contains($"{r.Code}:{r.Object}")) ? 1 : 0)
             .First();
     }
+
+    /// <summary>How directly a code names a cause: 0 the workload's own change or code, 1 its environment, 2 a symptom or a risk.</summary>
+    internal static int Tier(string code) => code switch
+    {
+        FindingCodes.ImagePull or FindingCodes.ConfigMissing or FindingCodes.OomKilled or FindingCodes.CrashLoop or FindingCodes.ReadinessFailing
+            or FindingCodes.LivenessRestarts or FindingCodes.InitFailing or FindingCodes.ServicePortMismatch => 0,
+        FindingCodes.ReplicasUnavailable or FindingCodes.ServiceNoEndpoints or FindingCodes.RolloutStuck or FindingCodes.SinglePointOfFailure
+            or FindingCodes.RiskyRollout => 2,
+        _ => 1,
+    };
 
     private static string RootCause(Finding primary, List<Hypothesis> confirmed)
     {
