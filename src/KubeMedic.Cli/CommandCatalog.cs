@@ -12,6 +12,8 @@ internal static class CommandCatalog
         yield return IncidentCommand.Create();
         yield return RunbookCommand.Create();
         yield return PostmortemCommand.Create();
+        yield return DemoCommand.Create();
+        yield return RespondCommand.Create();
         yield return AlertsCommand.Create();
         yield return SloCommand.Create();
         yield return DashboardCommand.Create();
