@@ -1,3 +1,0 @@
-namespace KubeMedic.Simulator;
-
-internal static class AssemblyMarker;
