@@ -44,6 +44,9 @@ public sealed class ClusterState
     /// <summary>Evictions per node and signal so far (kubelet_evictions).</summary>
     public Func<string, IReadOnlyDictionary<string, long>> Evictions { get; init; } = _ => new Dictionary<string, long>();
 
+    /// <summary>Memory taken on a node outside any pod (bytes), e.g. by chaos fill-memory.</summary>
+    public Func<string, long> NodeMemoryFill { get; init; } = _ => 0;
+
     /// <summary>Kubernetes version the simulated components report.</summary>
     public string GitVersion { get; init; } = "v1.32.0";
 }

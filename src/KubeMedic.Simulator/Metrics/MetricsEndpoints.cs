@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 
 namespace KubeMedic.Simulator.Metrics;
 
@@ -77,34 +76,56 @@ public static class MetricsEndpoints
 
     public static string NodeExporterPath(string node) => $"/api/v1/nodes/{node}:9100/proxy/metrics";
 
-    public static IEndpointRouteBuilder MapSimulatorMetrics(this IEndpointRouteBuilder app, SimulatorMetrics metrics)
+    /// <summary>Serves the metric targets as a middleware (the simulator's API handler is terminal, so routes go first).</summary>
+    public static IApplicationBuilder UseSimulatorMetrics(this IApplicationBuilder app, SimulatorMetrics metrics)
     {
         ArgumentNullException.ThrowIfNull(app);
         ArgumentNullException.ThrowIfNull(metrics);
-        app.MapGet("/metrics", () => Text(metrics.ApiServer()));
-        app.MapGet(KubeStateMetricsPath, () => Text(KubeStateMetrics.Write(metrics.Capture())));
-        app.MapGet(SchedulerPath, () => Text(metrics.ControlPlane("kube-scheduler")));
-        app.MapGet(ControllerManagerPath, () => Text(metrics.ControlPlane("kube-controller-manager")));
-        app.MapGet(AppsPath, () => Text(metrics.Apps.Write(metrics.Capture())));
-        app.MapGet("/api/v1/nodes/{node}/proxy/metrics", (string node) =>
+        return app.Use(async (http, next) =>
         {
-            var s = metrics.Capture();
-            var port = node.Contains(':', StringComparison.Ordinal) ? node[(node.IndexOf(':', StringComparison.Ordinal) + 1)..] : "10250";
-            var name = node.Split(':')[0];
-            if (Unreachable(s, name) is { } err) return err;
-            return port switch
+            var result = http.Request.Method == "GET" ? Route(http.Request.Path.Value ?? "", metrics) : null;
+            if (result is null)
             {
-                "10250" => Text(NodeMetrics.Kubelet(s, name)),
-                "9100" => Text(metrics.Nodes.NodeExporter(s, name)),
-                _ => Results.Text($"{{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"message\":\"no endpoint on port {port}\",\"reason\":\"ServiceUnavailable\",\"code\":503}}", "application/json", statusCode: 503),
-            };
+                await next(http);
+                return;
+            }
+
+            await result.ExecuteAsync(http);
         });
-        app.MapGet("/api/v1/nodes/{node}/proxy/metrics/cadvisor", (string node) =>
+    }
+
+    /// <summary>The response for a metrics path, or null when the path is not a metrics target.</summary>
+    public static IResult? Route(string path, SimulatorMetrics metrics)
+    {
+        ArgumentNullException.ThrowIfNull(metrics);
+        switch (path)
         {
-            var s = metrics.Capture();
-            return Unreachable(s, node) ?? Text(NodeMetrics.Cadvisor(s, node));
-        });
-        return app;
+            case "/metrics": return Text(metrics.ApiServer());
+            case KubeStateMetricsPath: return Text(KubeStateMetrics.Write(metrics.Capture()));
+            case SchedulerPath: return Text(metrics.ControlPlane("kube-scheduler"));
+            case ControllerManagerPath: return Text(metrics.ControlPlane("kube-controller-manager"));
+            case AppsPath: return Text(metrics.Apps.Write(metrics.Capture()));
+        }
+
+        const string prefix = "/api/v1/nodes/";
+        if (!path.StartsWith(prefix, StringComparison.Ordinal)) return null;
+        var rest = path[prefix.Length..];
+        var slash = rest.IndexOf('/', StringComparison.Ordinal);
+        if (slash <= 0) return null;
+        var node = Uri.UnescapeDataString(rest[..slash]);
+        var sub = rest[slash..];
+        if (sub is not ("/proxy/metrics" or "/proxy/metrics/cadvisor")) return null;
+        var port = node.Contains(':', StringComparison.Ordinal) ? node[(node.IndexOf(':', StringComparison.Ordinal) + 1)..] : "10250";
+        var name = node.Split(':')[0];
+        var s = metrics.Capture();
+        if (Unreachable(s, name) is { } err) return err;
+        return (port, sub) switch
+        {
+            ("10250", "/proxy/metrics") => Text(NodeMetrics.Kubelet(s, name)),
+            ("10250", _) => Text(NodeMetrics.Cadvisor(s, name)),
+            ("9100", "/proxy/metrics") => Text(metrics.Nodes.NodeExporter(s, name)),
+            _ => Results.Text($"{{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{{}},\"status\":\"Failure\",\"message\":\"no endpoint on port {port}\",\"reason\":\"ServiceUnavailable\",\"code\":503}}", "application/json", statusCode: 503),
+        };
     }
 
     private static IResult? Unreachable(ClusterState s, string node)

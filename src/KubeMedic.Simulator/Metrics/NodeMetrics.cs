@@ -127,7 +127,7 @@ public sealed class NodeMetrics
         var memTotal = MetricQuantity.Parse(J.S(n, "status", "capacity", "memory"));
         var rows = Running(s, node).ToList();
         var busy = Math.Min(cores, rows.Sum(r => r.Usage.CpuCores) + 0.05 * cores);
-        var used = rows.Sum(r => (double)r.Usage.MemoryWorkingSetBytes) + memTotal * 0.06;
+        var used = rows.Sum(r => (double)r.Usage.MemoryWorkingSetBytes) + memTotal * 0.06 + s.NodeMemoryFill(node);
         var boot = J.Time(n, "metadata", "creationTimestamp") ?? s.Now;
 
         NodeCounters c;

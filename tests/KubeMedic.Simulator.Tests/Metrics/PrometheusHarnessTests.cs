@@ -83,7 +83,8 @@ public class PrometheusHarnessTests
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         await using var app = builder.Build();
-        app.MapSimulatorMetrics(metrics);
+        app.UseSimulatorMetrics(metrics);
+        app.Run(http => { http.Response.StatusCode = 404; return Task.CompletedTask; });
         await app.StartAsync();
         var url = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 
