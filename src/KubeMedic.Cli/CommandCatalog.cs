@@ -15,5 +15,6 @@ internal static class CommandCatalog
         yield return AlertsCommand.Create();
         yield return SloCommand.Create();
         yield return DashboardCommand.Create();
+        yield return SimCommand.Create();
     }
 }

@@ -79,7 +79,7 @@ internal sealed class AppModel
     public List<string> Paths { get; init; } = [];
 
     /// <summary>Seconds after start before the app answers at all.</summary>
-    public double StartupSeconds { get; init; } = 2;
+    public double StartupSeconds { get; init; }
 
     public long CpuMilli { get; init; } = 10;
     public long MemoryBaseBytes { get; init; } = 32L * 1024 * 1024;
