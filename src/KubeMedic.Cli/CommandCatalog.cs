@@ -16,5 +16,7 @@ internal static class CommandCatalog
         yield return SloCommand.Create();
         yield return DashboardCommand.Create();
         yield return SimCommand.Create();
+        yield return LabCommand.Create();
+        yield return ChaosCommand.Create();
     }
 }

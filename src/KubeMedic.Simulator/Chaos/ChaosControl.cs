@@ -10,13 +10,13 @@ namespace KubeMedic.Simulator.Chaos;
 /// The simulator's chaos control endpoint, <c>/kubemedic/v1/chaos</c>: POST a <see cref="ChaosRequest"/> to inject a
 /// fault, GET to list the active API faults, DELETE to clear them. Not part of the Kubernetes API; only the simulator has it.
 /// </summary>
-internal static class ChaosControl
+public static class ChaosControl
 {
     public const string Path = "/kubemedic/v1/chaos";
 
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
 
-    public static IApplicationBuilder UseChaosControl(this IApplicationBuilder app, SimContext ctx) => app.Use(async (http, next) =>
+    internal static IApplicationBuilder UseChaosControl(this IApplicationBuilder app, SimContext ctx) => app.Use(async (http, next) =>
     {
         if (http.Request.Path.Value != Path)
         {

@@ -15,5 +15,6 @@ internal static class LabHooks
         app.UseApiFaults(ApiFaults.For(ctx), metrics.ApiRequests);
         app.UseSimulatorMetrics(metrics);
         app.UseChaosControl(ctx);
+        app.UseServiceProxy(ctx);
     }
 }
