@@ -8,7 +8,7 @@ namespace KubeMedic.Simulator.Metrics;
 /// request rate (default 10 rps, or the <c>kubemedic.io/rps</c> annotation). The share answered 503 is the share of
 /// desired backends that are not ready (half the replicas ready: half the requests fail); of the rest, the app model's
 /// own error rate answers 500. Latency is slower while a backend's CPU is throttled. Counts are integrated over
-/// simulated time between scrapes.
+/// simulated time × <see cref="ClusterState.CounterTimeScale"/> between scrapes.
 /// </summary>
 public sealed class AppTraffic
 {
@@ -88,7 +88,7 @@ public sealed class AppTraffic
                     _services[key] = c;
                 }
 
-                var dt = Math.Max(0, (s.Now - c.Last).TotalSeconds);
+                var dt = Math.Max(0, (s.Now - c.Last).TotalSeconds) * s.CounterTimeScale;
                 if (s.Now > c.Last) c.Last = s.Now;
                 var total = h.Rps * dt;
                 var unavailable = total * h.UnavailableFraction;

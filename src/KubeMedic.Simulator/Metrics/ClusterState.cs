@@ -47,6 +47,13 @@ public sealed class ClusterState
     /// <summary>Memory taken on a node outside any pod (bytes), e.g. by chaos fill-memory.</summary>
     public Func<string, long> NodeMemoryFill { get; init; } = _ => 0;
 
+    /// <summary>
+    /// Real seconds per simulated second (1 / clock speed). Time-integrated counters (CPU seconds, CFS periods, requests)
+    /// advance by simulated time times this factor, so that <c>rate()</c> over Prometheus' wall-clock windows reads the
+    /// modelled per-second rate at any clock speed; at speed 1 nothing changes.
+    /// </summary>
+    public double CounterTimeScale { get; init; } = 1;
+
     /// <summary>Kubernetes version the simulated components report.</summary>
     public string GitVersion { get; init; } = "v1.32.0";
 }

@@ -9,9 +9,9 @@ namespace KubeMedic.Simulator.Metrics;
 /// integrated here between scrapes so they never go backwards; container counters restart with the container, like cAdvisor's.
 /// </summary>
 /// <remarks>
-/// All counters advance in <em>simulated</em> seconds. With the clock sped up N times, a <c>rate()</c> taken over a
-/// wall-clock window reads N times the modelled rate; ratios (throttling, error rates) are unaffected. Samples carry no
-/// explicit timestamps (kube-prometheus scrapes cAdvisor with honorTimestamps: false anyway).
+/// Time-integrated counters advance by simulated time × <see cref="ClusterState.CounterTimeScale"/> (1 / clock speed),
+/// so <c>rate()</c> over Prometheus' wall-clock windows reads the modelled rate at any speed. Samples carry no explicit
+/// timestamps (kube-prometheus scrapes cAdvisor with honorTimestamps: false anyway).
 /// </remarks>
 public sealed class NodeMetrics
 {
@@ -90,7 +90,7 @@ public sealed class NodeMetrics
                 ("name", id), ("namespace", J.Ns(r.Pod)), ("pod", J.Name(r.Pod))];
         }
 
-        double Uptime(DateTimeOffset started) => Math.Max(0, (s.Now - started).TotalSeconds);
+        double Uptime(DateTimeOffset started) => Math.Max(0, (s.Now - started).TotalSeconds) * s.CounterTimeScale;
 
         w.Family("container_cpu_usage_seconds_total", "counter", "Cumulative cpu time consumed in seconds.");
         foreach (var r in rows) w.Sample("container_cpu_usage_seconds_total", r.Usage.CpuCores * Uptime(r.Started), Base(r, ("cpu", "total")));
@@ -135,12 +135,12 @@ public sealed class NodeMetrics
         {
             if (!_nodes.TryGetValue(node, out c!) || c.Idle.Length != cores)
             {
-                var up = Math.Max(0, (s.Now - boot).TotalSeconds);
+                var up = Math.Max(0, (s.Now - boot).TotalSeconds) * s.CounterTimeScale;
                 c = new NodeCounters { Last = s.Now, Idle = Enumerable.Repeat(up * 0.9, cores).ToArray(), User = Enumerable.Repeat(up * 0.07, cores).ToArray(), System = Enumerable.Repeat(up * 0.03, cores).ToArray() };
                 _nodes[node] = c;
             }
 
-            var dt = Math.Max(0, (s.Now - c.Last).TotalSeconds);
+            var dt = Math.Max(0, (s.Now - c.Last).TotalSeconds) * s.CounterTimeScale;
             c.Last = s.Now > c.Last ? s.Now : c.Last;
             var util = busy / cores;
             for (var i = 0; i < cores; i++)

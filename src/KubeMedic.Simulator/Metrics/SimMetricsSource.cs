@@ -18,6 +18,7 @@ internal static class SimMetricsSource
         return new ClusterState
         {
             Now = now,
+            CounterTimeScale = 1 / ctx.Clock.Speed,
             Nodes = store.All(Resources.Nodes),
             Pods = pods,
             Deployments = store.All(Resources.Deployments),

@@ -77,7 +77,7 @@ public class PrometheusHarnessTests
         {
             Now = fixture.Now + TimeSpan.FromTicks(started.Elapsed.Ticks * 60),
             Nodes = fixture.Nodes, Pods = fixture.Pods, Deployments = fixture.Deployments, Jobs = fixture.Jobs, Services = fixture.Services,
-            Endpoints = fixture.Endpoints, Usage = fixture.Usage, KubeletReachable = fixture.KubeletReachable,
+            Endpoints = fixture.Endpoints, Usage = fixture.Usage, KubeletReachable = fixture.KubeletReachable, CounterTimeScale = 1.0 / 60,
         });
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
