@@ -18,5 +18,9 @@ internal static class CommandCatalog
         yield return SimCommand.Create();
         yield return LabCommand.Create();
         yield return ChaosCommand.Create();
+        yield return DiagnoseCommand.Create();
+        yield return ServeCommand.Create();
+        yield return FixCommand.Create();
+        yield return AutopilotCommand.Create();
     }
 }

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace KubeMedic.Core.Findings;
 
 /// <summary>How bad a finding is. Ordered: a larger value is worse.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<Severity>))]
+[JsonConverter(typeof(SeverityJsonConverter))]
 public enum Severity
 {
     Info = 0,
@@ -12,6 +12,9 @@ public enum Severity
     High = 3,
     Critical = 4,
 }
+
+/// <summary>Serializes <see cref="Severity"/> as the lower-case strings of the JSON contract (critical, high, ...).</summary>
+public sealed class SeverityJsonConverter() : JsonStringEnumConverter<Severity>(System.Text.Json.JsonNamingPolicy.CamelCase, allowIntegerValues: false);
 
 /// <summary>A reference to a Kubernetes object: kind, namespace (null for cluster-scoped) and name.</summary>
 public sealed record ObjectRef(string Kind, string? Namespace, string Name)

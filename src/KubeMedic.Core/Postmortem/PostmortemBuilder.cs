@@ -129,7 +129,7 @@ public static class PostmortemBuilder
         }
 
         // Regression test for the code defect.
-        foreach (var f in r.Findings.Where(IsCodeDefect))
+        foreach (var f in r.Findings.Where(f => IsCodeDefect(f, r)))
         {
             var where = r.Workloads.FirstOrDefault(w => w.Object == (f.Owner ?? f.Object)) is { Image: { } image } ? $" in {image}" : "";
             Add(new ActionItem
@@ -188,9 +188,13 @@ public static class PostmortemBuilder
     }
 
     /// <summary>A finding whose cause is in the application code rather than the configuration.</summary>
-    private static bool IsCodeDefect(Finding f) =>
-        f.Code == FindingCodes.OomKilled && (Mentions(f, "leak") || Mentions(f, "grows") || Mentions(f, "climb"))
-        || f.Code == FindingCodes.CrashLoop && f.Severity >= Severity.High;
+    private static bool IsCodeDefect(Finding f, IncidentRecord r)
+    {
+        var confirmedLeak = r.Hypotheses.Any(h => h.Verdict == HypothesisVerdict.Confirmed && h.FindingCode == f.Code && h.Statement.Contains("leak", StringComparison.OrdinalIgnoreCase));
+        var confirmedDeploy = r.Hypotheses.Any(h => h.Verdict == HypothesisVerdict.Confirmed && h.FindingCode == f.Code && h.Statement.Contains("rollout", StringComparison.OrdinalIgnoreCase));
+        return f.Code == FindingCodes.OomKilled && (confirmedLeak || Mentions(f, "leak") || Mentions(f, "grows"))
+            || f.Code == FindingCodes.CrashLoop && (confirmedDeploy || f.Severity >= Severity.High);
+    }
 
     private static bool Mentions(Finding f, string word) =>
         f.Cause.Contains(word, StringComparison.OrdinalIgnoreCase)

@@ -31,6 +31,11 @@ public sealed class RemedyContextBuilder(KubeObjectApi api)
 
         var targetJson = await api.GetAsync(target, ct) ?? throw new UserInputException($"{target} not found in the cluster");
         var ns = target.Namespace;
+        if (pod is null && ns is not null && finding.Pods.Count > 0)
+        {
+            pod = await api.GetAsync(new ObjectRef("Pod", ns, finding.Pods[0]), ct);
+        }
+
         if (pod is null && ns is not null && finding.Code is FindingCodes.OomKilled or FindingCodes.ImagePull or FindingCodes.LivenessRestarts
             && targetJson.At("spec", "selector", "matchLabels") is JsonObject labels)
         {

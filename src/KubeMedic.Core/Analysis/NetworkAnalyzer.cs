@@ -1,0 +1,159 @@
+using System.Globalization;
+using KubeMedic.Core.Findings;
+using KubeMedic.Core.Model;
+
+namespace KubeMedic.Core.Analysis;
+
+/// <summary>
+/// Network causes: Services without ready endpoints — told apart as selector-mismatch (no pod carries the labels;
+/// the labels nearby pods do carry are shown) or no-ready-pods (pods match but none is Ready; linked to the pod
+/// findings) — and Services whose targetPort matches no container port.
+/// </summary>
+public sealed class NetworkAnalyzer : IAnalyzer
+{
+    private const string LeaderAnnotation = "control-plane.alpha.kubernetes.io/leader";
+
+    public string Family => "network";
+
+    public IEnumerable<Finding> Analyze(AnalysisContext context)
+    {
+        var model = context.Model;
+        var podsByNs = model.Pods.Where(p => p.Phase is not ("Succeeded" or "Failed")).ToLookup(p => p.Namespace ?? "");
+        var endpoints = model.Endpoints.ToDictionary(e => (e.Namespace ?? "", e.Name));
+        var haveEndpoints = model.KindsPresent.Contains("Endpoints");
+        foreach (var svc in model.Services)
+        {
+            if (svc.Selector.Count == 0 || svc.Type == "ExternalName")
+            {
+                continue;
+            }
+
+            endpoints.TryGetValue((svc.Namespace ?? "", svc.Name), out var ep);
+            if (ep is not null && ep.Annotations.ContainsKey(LeaderAnnotation))
+            {
+                continue;
+            }
+
+            var nsPods = podsByNs[svc.Namespace ?? ""].ToList();
+            var matching = nsPods.Where(p => svc.Selects(p.Labels)).ToList();
+            var readyCount = ep is not null ? ep.ReadyAddresses.Count : haveEndpoints ? 0 : matching.Count(p => p.IsReady);
+            if (readyCount == 0 && (ep is not null || haveEndpoints || model.KindsPresent.Contains("Pod")))
+            {
+                yield return NoEndpoints(svc, ep, matching, nsPods);
+            }
+
+            if (PortMismatch(svc, matching) is { } mismatch)
+            {
+                yield return mismatch;
+            }
+        }
+    }
+
+    private static Finding NoEndpoints(ServiceInfo svc, EndpointsInfo? ep, List<PodInfo> matching, List<PodInfo> nsPods)
+    {
+        var selector = string.Join(",", svc.Selector.Select(kv => $"{kv.Key}={kv.Value}"));
+        var evidence = new List<Evidence>
+        {
+            new(EvidenceSource.Status, ep is null ? $"no Endpoints object for service {svc.Name}" : $"Endpoints {svc.Name}: 0 ready addresses, {ep.NotReadyAddresses.Count} not ready" +
+                (ep.NotReadyAddresses.Count > 0 ? $" (pods: [{string.Join(" ", ep.NotReadyAddresses.Select(a => a.TargetName is null ? a.Ip : $"{a.TargetKind}/{a.TargetName}"))}])" : "")),
+            new(EvidenceSource.Spec, $"service {svc.Name} selector: {selector}"),
+        };
+        if (matching.Count == 0)
+        {
+            var nearby = nsPods.Where(p => p.Labels.Keys.Any(svc.Selector.ContainsKey))
+                .Select(p => string.Join(",", p.Labels.Where(kv => kv.Key != "pod-template-hash").Select(kv => $"{kv.Key}={kv.Value}")))
+                .Distinct().Take(3).ToList();
+            if (nearby.Count == 0)
+            {
+                nearby = nsPods.Select(p => string.Join(",", p.Labels.Where(kv => kv.Key != "pod-template-hash").Select(kv => $"{kv.Key}={kv.Value}"))).Where(s => s.Length > 0).Distinct().Take(3).ToList();
+            }
+
+            evidence.AddRange(nearby.Select(l => new Evidence(EvidenceSource.Status, $"pods in {svc.Namespace} carry labels: {l}")));
+            var suggestion = nsPods.Where(p => p.Labels.Keys.Any(svc.Selector.ContainsKey)).Select(p => p.Labels).FirstOrDefault();
+            var suggestedSelector = suggestion is null ? null : svc.Selector.ToDictionary(kv => kv.Key, kv => suggestion.TryGetValue(kv.Key, out var v) ? v : kv.Value);
+            return new Finding
+            {
+                Code = FindingCodes.ServiceNoEndpoints,
+                Severity = Severity.High,
+                Object = svc.Ref,
+                SubReason = "selector-mismatch",
+                Summary = $"no pod matches selector {selector}" + (nearby.Count > 0 ? $"; nearby pods carry {nearby[0]}" : ""),
+                Cause = $"Service {svc.Name} selects {selector}, but no running pod in {svc.Namespace} carries those labels, so it has no endpoints and every request fails." +
+                    (nearby.Count > 0 ? $" Pods nearby carry {nearby[0]}: the selector or the pod labels are misspelled." : ""),
+                Evidence = evidence,
+                Fix = new Fix("Make the Service selector equal the pod template's labels (or fix the labels).",
+                    [$"kubectl get pods -n {svc.Namespace} --show-labels", $"kubectl get endpoints {svc.Name} -n {svc.Namespace}"],
+                    suggestedSelector is not null && !suggestedSelector.SequenceEqual(svc.Selector) ? Patches.ServiceSelector(suggestedSelector) : null),
+                Docs = FindingCatalog.DocsFor(FindingCodes.ServiceNoEndpoints),
+            };
+        }
+
+        foreach (var p in matching.Take(3))
+        {
+            var waiting = p.ContainerStatuses.Select(c => c.State).FirstOrDefault(s => s is { IsWaiting: true });
+            evidence.Add(new Evidence(EvidenceSource.Status, $"pod {p.Name} matches but is not Ready (phase {p.Phase}{(waiting is not null ? ", " + waiting.Reason : "")})"));
+        }
+
+        return new Finding
+        {
+            Code = FindingCodes.ServiceNoEndpoints,
+            Severity = Severity.High,
+            Object = svc.Ref,
+            Pods = matching.Select(p => p.Name).ToList(),
+            SubReason = "no-ready-pods",
+            Summary = $"{matching.Count} pod(s) match selector {selector} but none is Ready",
+            Cause = $"Service {svc.Name} selects {matching.Count} pod(s), but none is Ready, so it has no ready endpoints; the related pod finding is the cause.",
+            Evidence = evidence,
+            Fix = new Fix("Fix the pods (see the related finding); the endpoints come back when they turn Ready.",
+                [$"kubectl get pods -n {svc.Namespace} -l {selector}", $"kubectl describe endpoints {svc.Name} -n {svc.Namespace}"]),
+            Docs = FindingCatalog.DocsFor(FindingCodes.ServiceNoEndpoints),
+        };
+    }
+
+    private static Finding? PortMismatch(ServiceInfo svc, List<PodInfo> matching)
+    {
+        if (matching.Count == 0)
+        {
+            return null;
+        }
+
+        var containers = matching[0].Spec.Containers;
+        var declared = containers.SelectMany(c => c.Ports).ToList();
+        if (declared.Count == 0)
+        {
+            return null;
+        }
+
+        foreach (var port in svc.Ports)
+        {
+            var target = port.TargetPort ?? port.Port.ToString(CultureInfo.InvariantCulture);
+            var ok = int.TryParse(target, out var number)
+                ? declared.Any(p => p.Port == number)
+                : declared.Any(p => p.Name == target);
+            if (ok)
+            {
+                continue;
+            }
+
+            var suggestion = declared.Count == 1 ? declared[0] : null;
+            return new Finding
+            {
+                Code = FindingCodes.ServicePortMismatch,
+                Severity = Severity.High,
+                Object = svc.Ref,
+                Pods = matching.Select(p => p.Name).Take(10).ToList(),
+                SubReason = int.TryParse(target, out _) ? "target-port-not-exposed" : "named-port-not-found",
+                Summary = $"port {port.Port} -> targetPort {target}, but the pods expose {string.Join(", ", declared.Select(d => d.Name is null ? $"{d.Port}" : $"{d.Name}:{d.Port}"))}",
+                Cause = $"Service {svc.Name} forwards port {port.Port} to targetPort {target}, which no container of its pods declares; connections are refused or time out.",
+                Evidence = [new(EvidenceSource.Spec, $"service {svc.Name} ports[{port.Name ?? port.Port.ToString(CultureInfo.InvariantCulture)}]: port {port.Port} targetPort {target}"),
+                    new(EvidenceSource.Spec, $"pod {matching[0].Name} container ports: {string.Join(", ", declared.Select(d => $"{d.Name ?? "-"}={d.Port}/{d.Protocol}"))}")],
+                Fix = new Fix(suggestion is not null ? $"Set targetPort to {suggestion.Port}." : "Set targetPort to the port the container listens on.",
+                    [$"kubectl describe svc {svc.Name} -n {svc.Namespace}"],
+                    suggestion is not null ? Patches.ServiceTargetPort(port.Port, suggestion.Port.ToString(CultureInfo.InvariantCulture)) : null),
+                Docs = FindingCatalog.DocsFor(FindingCodes.ServicePortMismatch),
+            };
+        }
+
+        return null;
+    }
+}

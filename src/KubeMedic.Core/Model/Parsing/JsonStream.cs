@@ -1,0 +1,359 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+
+namespace KubeMedic.Core.Model.Parsing;
+
+/// <summary>A malformed snapshot: wrong shape where an object, array or value was expected.</summary>
+internal sealed class SnapshotFormatException(string message) : Exception(message);
+
+/// <summary>Interns repeated strings (namespaces, label values, reasons, images) straight from UTF-8 bytes.</summary>
+internal sealed class StringPool
+{
+    private const int MaxInternedBytes = 256;
+    private readonly HashSet<string> _set = new(StringComparer.Ordinal);
+    private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+
+    public StringPool() => _lookup = _set.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    public string Intern(ReadOnlySpan<byte> utf8)
+    {
+        if (utf8.Length > MaxInternedBytes)
+        {
+            return Encoding.UTF8.GetString(utf8);
+        }
+
+        Span<char> chars = stackalloc char[MaxInternedBytes];
+        var n = Encoding.UTF8.GetChars(utf8, chars);
+        if (_lookup.TryGetValue(chars[..n], out var s))
+        {
+            return s;
+        }
+
+        s = new string(chars[..n]);
+        _set.Add(s);
+        return s;
+    }
+
+    public string Intern(string s)
+    {
+        if (s.Length > MaxInternedBytes)
+        {
+            return s;
+        }
+
+        if (_set.TryGetValue(s, out var existing))
+        {
+            return existing;
+        }
+
+        _set.Add(s);
+        return s;
+    }
+}
+
+/// <summary>
+/// A forward-only JSON token stream over a <see cref="Stream"/> with a bounded, refilled buffer: the document is never
+/// held whole. Several concatenated top-level documents are allowed. Every value helper first moves onto the value.
+/// </summary>
+internal ref struct JsonStream
+{
+    private static readonly JsonReaderOptions Options = new() { AllowMultipleValues = true, CommentHandling = JsonCommentHandling.Skip };
+    private Utf8JsonReader _reader;
+    private byte[] _buffer;
+    private int _start;
+    private int _length;
+    private long _dropped;
+    private bool _final;
+    private readonly Stream? _stream;
+
+    public StringPool Pool;
+    public DateTimeOffset MaxTime;
+
+    public JsonStream(Stream stream, StringPool pool, int bufferSize = 1 << 20)
+    {
+        _stream = stream;
+        _buffer = ArrayPool<byte>.Shared.Rent(bufferSize);
+        Pool = pool;
+        Fill();
+        _reader = new Utf8JsonReader(_buffer.AsSpan(0, _length), _final, new JsonReaderState(Options));
+    }
+
+    public readonly JsonTokenType TokenType => _reader.TokenType;
+
+    /// <summary>Byte offset in the input of the current position.</summary>
+    public readonly long Position => _dropped + _start + _reader.BytesConsumed;
+
+    public void Dispose()
+    {
+        if (_buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
+        }
+    }
+
+    public bool Read()
+    {
+        while (!_reader.Read())
+        {
+            if (_final)
+            {
+                return false;
+            }
+
+            Refill();
+        }
+
+        return true;
+    }
+
+    private void Fill()
+    {
+        while (_length < _buffer.Length)
+        {
+            var n = _stream!.Read(_buffer, _length, _buffer.Length - _length);
+            if (n == 0)
+            {
+                _final = true;
+                break;
+            }
+
+            _length += n;
+        }
+    }
+
+    private void Refill()
+    {
+        var consumed = _start + (int)_reader.BytesConsumed;
+        if (consumed == 0 && _length == _buffer.Length)
+        {
+            var bigger = ArrayPool<byte>.Shared.Rent(_buffer.Length * 2);
+            Buffer.BlockCopy(_buffer, 0, bigger, 0, _length);
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = bigger;
+        }
+        else
+        {
+            Buffer.BlockCopy(_buffer, consumed, _buffer, 0, _length - consumed);
+            _length -= consumed;
+            _dropped += consumed;
+        }
+
+        _start = 0;
+        Fill();
+        _reader = new Utf8JsonReader(_buffer.AsSpan(0, _length), _final, _reader.CurrentState);
+    }
+
+    /// <summary>
+    /// Between top-level documents: true if the next non-blank bytes start with <paramref name="prefix"/>
+    /// (used for the log sections of <c>kubectl cluster-info dump</c>'s stdout form).
+    /// </summary>
+    public bool PeekStartsWith(ReadOnlySpan<byte> prefix)
+    {
+        while (true)
+        {
+            var pos = _start + (int)_reader.BytesConsumed;
+            while (pos < _length && _buffer[pos] is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t')
+            {
+                pos++;
+            }
+
+            if (_length - pos >= prefix.Length || _final)
+            {
+                return _buffer.AsSpan(pos, _length - pos).StartsWith(prefix);
+            }
+
+            Refill();
+        }
+    }
+
+    /// <summary>Between top-level documents: reads one raw text line (without the newline), or null at the end.</summary>
+    public string? ReadRawLine()
+    {
+        while (true)
+        {
+            var pos = _start + (int)_reader.BytesConsumed;
+            var nl = _buffer.AsSpan(pos, _length - pos).IndexOf((byte)'\n');
+            if (nl >= 0 || _final)
+            {
+                var end = nl >= 0 ? pos + nl : _length;
+                if (end == pos && nl < 0)
+                {
+                    return null;
+                }
+
+                var line = Encoding.UTF8.GetString(_buffer, pos, end - pos).TrimEnd('\r');
+                _start = nl >= 0 ? end + 1 : end;
+                _reader = new Utf8JsonReader(_buffer.AsSpan(_start, _length - _start), _final, new JsonReaderState(Options));
+                return line;
+            }
+
+            Refill();
+        }
+    }
+
+    /// <summary>True if the current property name equals <paramref name="name"/>.</summary>
+    public readonly bool Is(ReadOnlySpan<byte> name) => _reader.ValueTextEquals(name);
+
+    /// <summary>Moves to the next property; false at the end of the object.</summary>
+    public bool NextProperty()
+    {
+        Read();
+        return _reader.TokenType == JsonTokenType.PropertyName;
+    }
+
+    /// <summary>Moves to the next array element; false at the end of the array.</summary>
+    public bool NextElement()
+    {
+        Read();
+        return _reader.TokenType != JsonTokenType.EndArray;
+    }
+
+    /// <summary>Moves onto a value that must be an object; false (value skipped) if it is null.</summary>
+    public bool EnterObject(string what)
+    {
+        Read();
+        return _reader.TokenType switch
+        {
+            JsonTokenType.StartObject => true,
+            JsonTokenType.Null => false,
+            _ => throw new SnapshotFormatException($"expected an object for {what}, found {_reader.TokenType}"),
+        };
+    }
+
+    /// <summary>Moves onto a value that must be an array; false if it is null.</summary>
+    public bool EnterArray(string what)
+    {
+        Read();
+        return _reader.TokenType switch
+        {
+            JsonTokenType.StartArray => true,
+            JsonTokenType.Null => false,
+            _ => throw new SnapshotFormatException($"expected an array for {what}, found {_reader.TokenType}"),
+        };
+    }
+
+    /// <summary>The current token must start an object (e.g. an array element).</summary>
+    public readonly void ExpectObject(string what)
+    {
+        if (_reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new SnapshotFormatException($"expected an object for {what}, found {_reader.TokenType}");
+        }
+    }
+
+    /// <summary>Skips the value after the current property name.</summary>
+    public void SkipValue()
+    {
+        Read();
+        SkipCurrent();
+    }
+
+    /// <summary>Skips the current token's children, if it starts an object or array.</summary>
+    public void SkipCurrent()
+    {
+        if (_reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray))
+        {
+            return;
+        }
+
+        if (_reader.TrySkip())
+        {
+            return;
+        }
+
+        var depth = _reader.CurrentDepth;
+        while (Read())
+        {
+            if (_reader.TokenType is JsonTokenType.EndObject or JsonTokenType.EndArray && _reader.CurrentDepth == depth)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>The current property name, interned.</summary>
+    public readonly string PropertyName() => CurrentString()!;
+
+    /// <summary>Reads a string value (interned); numbers and booleans are returned as their text.</summary>
+    public string? String()
+    {
+        Read();
+        return CurrentString();
+    }
+
+    public readonly string? CurrentString()
+    {
+        switch (_reader.TokenType)
+        {
+            case JsonTokenType.Null:
+                return null;
+            case JsonTokenType.String or JsonTokenType.PropertyName:
+                return _reader.ValueIsEscaped ? Pool.Intern(_reader.GetString()!) : Pool.Intern(_reader.ValueSpan);
+            case JsonTokenType.Number or JsonTokenType.True or JsonTokenType.False:
+                return Pool.Intern(_reader.ValueSpan);
+            default:
+                throw new SnapshotFormatException($"expected a string, found {_reader.TokenType}");
+        }
+    }
+
+    public int? Int()
+    {
+        Read();
+        return _reader.TokenType switch
+        {
+            JsonTokenType.Number when _reader.TryGetInt32(out var v) => v,
+            JsonTokenType.Number => (int)Math.Clamp(_reader.GetDouble(), int.MinValue, int.MaxValue),
+            JsonTokenType.String when int.TryParse(_reader.ValueSpan, out var v) => v,
+            JsonTokenType.Null => null,
+            _ => throw new SnapshotFormatException($"expected a number, found {_reader.TokenType}"),
+        };
+    }
+
+    public long? Long()
+    {
+        Read();
+        return _reader.TokenType switch
+        {
+            JsonTokenType.Number when _reader.TryGetInt64(out var v) => v,
+            JsonTokenType.Null => null,
+            JsonTokenType.String when long.TryParse(_reader.ValueSpan, out var v) => v,
+            _ => throw new SnapshotFormatException($"expected a number, found {_reader.TokenType}"),
+        };
+    }
+
+    public bool Bool()
+    {
+        Read();
+        return _reader.TokenType switch
+        {
+            JsonTokenType.True => true,
+            JsonTokenType.False or JsonTokenType.Null => false,
+            JsonTokenType.String => _reader.ValueTextEquals("true"u8),
+            _ => throw new SnapshotFormatException($"expected true or false, found {_reader.TokenType}"),
+        };
+    }
+
+    /// <summary>Reads an RFC 3339 timestamp; null if absent or unparseable. Tracks the latest time seen.</summary>
+    public DateTimeOffset? Time()
+    {
+        Read();
+        if (_reader.TokenType == JsonTokenType.String && _reader.TryGetDateTimeOffset(out var t))
+        {
+            if (t > MaxTime)
+            {
+                MaxTime = t;
+            }
+
+            return t;
+        }
+
+        if (_reader.TokenType is not (JsonTokenType.String or JsonTokenType.Null))
+        {
+            SkipCurrent();
+        }
+
+        return null;
+    }
+}

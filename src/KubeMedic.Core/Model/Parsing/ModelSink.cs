@@ -1,0 +1,230 @@
+using KubeMedic.Core.Findings;
+
+namespace KubeMedic.Core.Model.Parsing;
+
+/// <summary>Collects parsed objects into lists; deduplicates events; then freezes them into a <see cref="ClusterModel"/>.</summary>
+internal sealed class ModelSink
+{
+    private readonly List<PodInfo> _pods = [];
+    private readonly List<NodeInfo> _nodes = [];
+    private readonly List<DeploymentInfo> _deployments = [];
+    private readonly List<ReplicaSetInfo> _replicaSets = [];
+    private readonly List<StatefulSetInfo> _statefulSets = [];
+    private readonly List<DaemonSetInfo> _daemonSets = [];
+    private readonly List<JobInfo> _jobs = [];
+    private readonly List<CronJobInfo> _cronJobs = [];
+    private readonly List<ServiceInfo> _services = [];
+    private readonly List<EndpointsInfo> _endpoints = [];
+    private readonly List<IngressInfo> _ingresses = [];
+    private readonly List<PvcInfo> _pvcs = [];
+    private readonly List<HpaInfo> _hpas = [];
+    private readonly List<PdbInfo> _pdbs = [];
+    private readonly List<NamespaceInfo> _namespaces = [];
+    private readonly List<ConfigMapInfo> _configMaps = [];
+    private readonly List<SecretInfo> _secrets = [];
+    private readonly List<ContainerLog> _logs = [];
+    private readonly Dictionary<(string, string?, string, string, string), EventInfo> _events = [];
+    private readonly HashSet<string> _kinds = [];
+    private readonly HashSet<string> _ignoredKinds = [];
+
+    public StringPool Pool { get; } = new();
+    public DateTimeOffset MaxTime { get; set; }
+    public int Documents { get; set; }
+    public int Items { get; private set; }
+
+    /// <summary>Kinds seen that the model does not keep (e.g. ReplicationController, PrometheusRule).</summary>
+    public IReadOnlyCollection<string> IgnoredKinds => _ignoredKinds;
+
+    public int RecognisedItems => Items - _ignoredCount;
+
+    private int _ignoredCount;
+
+    public void AddLog(ContainerLog log) => _logs.Add(log);
+
+    public void Add(ItemDraft d)
+    {
+        Items++;
+        var kind = d.Kind;
+        if (kind is null)
+        {
+            throw new SnapshotFormatException("a document has no 'kind' (not a Kubernetes object or List)");
+        }
+
+        KubeObject? obj = d.Object ?? kind switch
+        {
+            "Pod" => new PodInfo(),
+            "Node" => new NodeInfo(),
+            "Deployment" => new DeploymentInfo(),
+            "ReplicaSet" => new ReplicaSetInfo(),
+            "StatefulSet" => new StatefulSetInfo(),
+            "DaemonSet" => new DaemonSetInfo(),
+            "Job" => new JobInfo(),
+            "CronJob" => new CronJobInfo(),
+            "Service" => new ServiceInfo(),
+            "Endpoints" => new EndpointsInfo(),
+            "Ingress" => new IngressInfo(),
+            "Event" => new EventInfo(),
+            "PersistentVolumeClaim" => new PvcInfo(),
+            "HorizontalPodAutoscaler" => new HpaInfo(),
+            "PodDisruptionBudget" => new PdbInfo(),
+            "Namespace" => new NamespaceInfo(),
+            "ConfigMap" => new ConfigMapInfo(),
+            "Secret" => new SecretInfo(),
+            _ => null,
+        };
+        if (obj is null)
+        {
+            _ignoredKinds.Add(kind);
+            _ignoredCount++;
+            return;
+        }
+
+        _kinds.Add(kind);
+        obj.Name = d.Name ?? "";
+        obj.Namespace = d.Namespace;
+        obj.Uid = d.Uid;
+        obj.CreationTimestamp = d.Created;
+        obj.DeletionTimestamp = d.Deleted;
+        obj.Generation = d.Generation;
+        if (d.Labels is not null)
+        {
+            obj.Labels = d.Labels;
+        }
+
+        if (d.Annotations is not null)
+        {
+            obj.Annotations = d.Annotations;
+        }
+
+        if (d.Owners is not null)
+        {
+            obj.OwnerReferences = d.Owners;
+        }
+
+        switch (obj)
+        {
+            case PodInfo x:
+                _pods.Add(x);
+                break;
+            case NodeInfo x:
+                x.Namespace = null;
+                _nodes.Add(x);
+                break;
+            case DeploymentInfo x:
+                _deployments.Add(x);
+                break;
+            case ReplicaSetInfo x:
+                _replicaSets.Add(x);
+                break;
+            case StatefulSetInfo x:
+                _statefulSets.Add(x);
+                break;
+            case DaemonSetInfo x:
+                _daemonSets.Add(x);
+                break;
+            case JobInfo x:
+                _jobs.Add(x);
+                break;
+            case CronJobInfo x:
+                _cronJobs.Add(x);
+                break;
+            case ServiceInfo x:
+                _services.Add(x);
+                break;
+            case EndpointsInfo x:
+                _endpoints.Add(x);
+                break;
+            case IngressInfo x:
+                _ingresses.Add(x);
+                break;
+            case PvcInfo x:
+                _pvcs.Add(x);
+                break;
+            case HpaInfo x:
+                _hpas.Add(x);
+                break;
+            case PdbInfo x:
+                _pdbs.Add(x);
+                break;
+            case NamespaceInfo x:
+                x.Namespace = null;
+                _namespaces.Add(x);
+                break;
+            case ConfigMapInfo x:
+                x.Keys = d.DataKeys ?? [];
+                _configMaps.Add(x);
+                break;
+            case SecretInfo x:
+                x.Keys = d.DataKeys ?? [];
+                x.Type = d.Type;
+                _secrets.Add(x);
+                break;
+            case EventInfo x:
+                AddEvent(x, d);
+                break;
+        }
+    }
+
+    private void AddEvent(EventInfo ev, ItemDraft d)
+    {
+        ev.InvolvedObject = d.Involved ?? new ObjectRef("", d.Namespace, "");
+        if (ev.InvolvedObject.Kind == "Node")
+        {
+            ev.InvolvedObject = ev.InvolvedObject with { Namespace = null };
+        }
+
+        ev.InvolvedUid = d.InvolvedUid;
+        ev.FieldPath = d.FieldPath;
+        ev.Reason = d.Reason ?? "";
+        ev.Message = d.Message ?? "";
+        ev.Type = d.Type ?? "Normal";
+        ev.Count = Math.Max(d.Count ?? 1, 1);
+        ev.FirstTimestamp = d.First ?? d.EventTime ?? d.Created;
+        ev.LastTimestamp = d.Last ?? d.EventTime ?? ev.FirstTimestamp;
+        ev.SourceComponent = d.Source;
+        var key = (ev.InvolvedObject.Kind, ev.InvolvedObject.Namespace, ev.InvolvedObject.Name, ev.Reason, ev.Message);
+        if (_events.TryGetValue(key, out var existing))
+        {
+            existing.Count += ev.Count;
+            if (ev.FirstTimestamp < existing.FirstTimestamp || existing.FirstTimestamp is null)
+            {
+                existing.FirstTimestamp = ev.FirstTimestamp;
+            }
+
+            if (ev.LastTimestamp > existing.LastTimestamp || existing.LastTimestamp is null)
+            {
+                existing.LastTimestamp = ev.LastTimestamp;
+                existing.Type = ev.Type;
+            }
+        }
+        else
+        {
+            _events[key] = ev;
+        }
+    }
+
+    public ClusterModel Build() => new()
+    {
+        Pods = _pods,
+        Nodes = _nodes,
+        Deployments = _deployments,
+        ReplicaSets = _replicaSets,
+        StatefulSets = _statefulSets,
+        DaemonSets = _daemonSets,
+        Jobs = _jobs,
+        CronJobs = _cronJobs,
+        Services = _services,
+        Endpoints = _endpoints,
+        Ingresses = _ingresses,
+        Events = _events.Values.ToList(),
+        PersistentVolumeClaims = _pvcs,
+        HorizontalPodAutoscalers = _hpas,
+        PodDisruptionBudgets = _pdbs,
+        Namespaces = _namespaces,
+        ConfigMaps = _configMaps,
+        Secrets = _secrets,
+        Logs = _logs,
+        ObservedAt = MaxTime == default ? null : MaxTime,
+        KindsPresent = _kinds,
+    };
+}

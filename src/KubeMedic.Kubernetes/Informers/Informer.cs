@@ -1,0 +1,260 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+
+namespace KubeMedic.Kubernetes.Informers;
+
+public enum InformerEventType
+{
+    Added,
+    Modified,
+    Deleted,
+}
+
+/// <summary>A change seen by an informer: kind and namespace/name key.</summary>
+public readonly record struct InformerEvent(InformerEventType Type, string Kind, string Key);
+
+/// <summary>Counters for tests and /metrics.</summary>
+public sealed class InformerStats
+{
+    private long _lists;
+    private long _watches;
+    private long _gone;
+    private long _errors;
+    private long _bookmarks;
+    private long _events;
+
+    public long Lists => Interlocked.Read(ref _lists);
+    public long Watches => Interlocked.Read(ref _watches);
+    public long Gone => Interlocked.Read(ref _gone);
+    public long Errors => Interlocked.Read(ref _errors);
+    public long Bookmarks => Interlocked.Read(ref _bookmarks);
+    public long Events => Interlocked.Read(ref _events);
+
+    internal void List() => Interlocked.Increment(ref _lists);
+    internal void Watch() => Interlocked.Increment(ref _watches);
+    internal void GoneSeen() => Interlocked.Increment(ref _gone);
+    internal void Error() => Interlocked.Increment(ref _errors);
+    internal void Bookmark() => Interlocked.Increment(ref _bookmarks);
+    internal void Event() => Interlocked.Increment(ref _events);
+}
+
+/// <summary>
+/// A list+watch cache of one resource kind, through KubernetesClient: list, then watch from the list's resourceVersion with
+/// bookmarks; resume the watch from the last seen resourceVersion when it ends or fails; relist on 410 Gone (emitting the
+/// differences as events, so nothing that changed while the watch was down is missed). Objects are kept as compact UTF-8 JSON.
+/// KubernetesClient has no informers of its own (kubernetes-client/csharp#659).
+/// </summary>
+public sealed class Informer<T, TList>
+    where T : class, IKubernetesObject<V1ObjectMeta>
+    where TList : class, IKubernetesObject<V1ListMeta>, IItems<T>
+{
+    public delegate Task<HttpOperationResponse<TList>> ListCall(bool watch, string? resourceVersion, CancellationToken ct);
+
+    private readonly ListCall _call;
+    private readonly string _apiVersion;
+    private readonly ChannelWriter<InformerEvent>? _events;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<string, (string ResourceVersion, byte[] Json)> _store = new(StringComparer.Ordinal);
+    private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private string? _resourceVersion;
+
+    public Informer(string kind, string apiVersion, ListCall call, ChannelWriter<InformerEvent>? events, TimeProvider? time = null)
+    {
+        Kind = kind;
+        _apiVersion = apiVersion;
+        _call = call;
+        _events = events;
+        _time = time ?? TimeProvider.System;
+    }
+
+    public string Kind { get; }
+
+    public InformerStats Stats { get; } = new();
+
+    public Task Synced => _synced.Task;
+
+    public int Count => _store.Count;
+
+    /// <summary>The latest resourceVersion seen (from the list, an event or a bookmark).</summary>
+    public string? ResourceVersion => Volatile.Read(ref _resourceVersion);
+
+    public JsonObject? Get(string key) => _store.TryGetValue(key, out var v) ? JsonNode.Parse(v.Json)!.AsObject() : null;
+
+    public IEnumerable<byte[]> RawItems() => _store.Values.Select(v => v.Json);
+
+    public IEnumerable<JsonObject> Items() => _store.Values.Select(v => JsonNode.Parse(v.Json)!.AsObject());
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        var backoff = TimeSpan.FromMilliseconds(100);
+        var needList = true;
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                if (needList)
+                {
+                    await ListAsync(ct);
+                    needList = false;
+                    _synced.TrySetResult();
+                }
+
+                var gone = await WatchAsync(ct);
+                if (gone)
+                {
+                    Stats.GoneSeen();
+                    needList = true;
+                }
+
+                backoff = TimeSpan.FromMilliseconds(100);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                Stats.Error();
+                if (IsGone(ex))
+                {
+                    Stats.GoneSeen();
+                    needList = true;
+                    continue;
+                }
+
+                // 5xx, 429, a dropped connection: back off (exponential, capped, jittered), then resume from the last resourceVersion.
+                var jitter = TimeSpan.FromMilliseconds(Random.Shared.Next(0, 100));
+                try
+                {
+                    await Task.Delay(backoff + jitter, _time, ct);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                backoff = TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, 5000));
+            }
+        }
+    }
+
+    private static bool IsGone(Exception ex) => ex switch
+    {
+        HttpOperationException h => h.Response.StatusCode == HttpStatusCode.Gone,
+        KubernetesException k => k.Status?.Code == 410,
+        _ => ex.InnerException is { } inner && IsGone(inner),
+    };
+
+    private async Task ListAsync(CancellationToken ct)
+    {
+        Stats.List();
+        using var response = await _call(false, null, ct);
+        var list = response.Body;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var item in list.Items)
+        {
+            var key = Upsert(item, out var type);
+            seen.Add(key);
+            if (type is { } t)
+            {
+                Emit(t, key);
+            }
+        }
+
+        foreach (var key in _store.Keys.Where(k => !seen.Contains(k)).ToList())
+        {
+            if (_store.TryRemove(key, out _))
+            {
+                Emit(InformerEventType.Deleted, key);
+            }
+        }
+
+        Volatile.Write(ref _resourceVersion, list.Metadata?.ResourceVersion);
+    }
+
+    /// <summary>Watches until the server ends the stream. Returns true when the resourceVersion is gone (410): relist.</summary>
+    private async Task<bool> WatchAsync(CancellationToken ct)
+    {
+        Stats.Watch();
+        Exception? error = null;
+#pragma warning disable CS0618 // the IAsyncEnumerable watch over a typed list call is the supported shape in 21.x
+        var stream = _call(true, ResourceVersion, ct).WatchAsync<T, TList>(e => error ??= e, ct);
+#pragma warning restore CS0618
+        await foreach (var (type, item) in stream.WithCancellation(ct))
+        {
+            Stats.Event();
+            if (type == WatchEventType.Bookmark)
+            {
+                Stats.Bookmark();
+                Volatile.Write(ref _resourceVersion, item.Metadata?.ResourceVersion ?? ResourceVersion);
+                continue;
+            }
+
+            if (type == WatchEventType.Deleted)
+            {
+                var key = Key(item);
+                if (_store.TryRemove(key, out _))
+                {
+                    Emit(InformerEventType.Deleted, key);
+                }
+            }
+            else if (type is WatchEventType.Added or WatchEventType.Modified)
+            {
+                var key = Upsert(item, out var changed);
+                if (changed is { } t)
+                {
+                    Emit(t, key);
+                }
+            }
+
+            if (item.Metadata?.ResourceVersion is { } rv)
+            {
+                Volatile.Write(ref _resourceVersion, rv);
+            }
+        }
+
+        if (error is not null)
+        {
+            if (IsGone(error))
+            {
+                return true;
+            }
+
+            if (error is not JsonException)
+            {
+                throw new InvalidOperationException($"watch of {Kind} failed: {error.Message}", error);
+            }
+        }
+
+        return false;
+    }
+
+    private static string Key(T item) => item.Metadata?.NamespaceProperty is { Length: > 0 } ns ? $"{ns}/{item.Metadata.Name}" : item.Metadata?.Name ?? "";
+
+    private string Upsert(T item, out InformerEventType? type)
+    {
+        item.Kind ??= Kind;
+        item.ApiVersion ??= _apiVersion;
+        var key = Key(item);
+        var rv = item.Metadata?.ResourceVersion ?? "";
+        if (_store.TryGetValue(key, out var existing) && existing.ResourceVersion == rv && rv.Length > 0)
+        {
+            type = null;
+            return key;
+        }
+
+        var json = Encoding.UTF8.GetBytes(KubernetesJson.Serialize(item));
+        type = _store.ContainsKey(key) ? InformerEventType.Modified : InformerEventType.Added;
+        _store[key] = (rv, json);
+        return key;
+    }
+
+    private void Emit(InformerEventType type, string key) => _events?.TryWrite(new InformerEvent(type, Kind, key));
+}

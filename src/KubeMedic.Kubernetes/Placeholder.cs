@@ -1,3 +1,0 @@
-namespace KubeMedic.Kubernetes;
-
-internal static class AssemblyMarker;

@@ -1,0 +1,558 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using KubeMedic.Core.Findings;
+using KubeMedic.Core.Policy;
+using KubeMedic.Core.Remedies;
+using KubeMedic.Kubernetes.Informers;
+
+namespace KubeMedic.Kubernetes.Repair;
+
+/// <summary>Produces the current findings from the informers' cache (the diagnosis engine, wired by the CLI).</summary>
+public interface IFindingDetector
+{
+    IReadOnlyList<Finding> Detect(ClusterInformers informers, DateTimeOffset now);
+}
+
+/// <summary>What the autopilot reports to /metrics. The CLI implements it with prometheus-net.</summary>
+public interface IAutopilotMetrics
+{
+    void Detected(string code);
+    void Remediated(string remedy, string result);
+    void DetectionToRepair(TimeSpan elapsed);
+    void Escalated(string code);
+    void Circuit(CircuitState state);
+    void Status(AutopilotStatus status);
+}
+
+public sealed class NullAutopilotMetrics : IAutopilotMetrics
+{
+    public static readonly NullAutopilotMetrics Instance = new();
+
+    public void Detected(string code) { }
+    public void Remediated(string remedy, string result) { }
+    public void DetectionToRepair(TimeSpan elapsed) { }
+    public void Escalated(string code) { }
+    public void Circuit(CircuitState state) { }
+    public void Status(AutopilotStatus status) { }
+}
+
+/// <summary>The seed-001 status summary.</summary>
+public sealed record AutopilotStatus(
+    int PodsTotal, int PodsRunning, int PodsError, int PodsPending, double SuccessRatePercent,
+    int Findings, int ActionsTaken, int ActionsSucceeded, int ActionsRolledBack, int DryRunPlans, int OpenEscalations, CircuitState Circuit)
+{
+    public string Render(DateTimeOffset at, string mode) => string.Join('\n',
+        $"[{at:yyyy-MM-dd HH:mm:ss}] autopilot status ({mode})",
+        $"  pods total:       {PodsTotal}",
+        $"  running:          {PodsRunning}",
+        $"  error:            {PodsError}",
+        $"  pending:          {PodsPending}",
+        $"  success rate:     {SuccessRatePercent:0}%",
+        $"  findings:         {Findings}",
+        $"  actions taken:    {ActionsTaken} ({ActionsSucceeded} verified, {ActionsRolledBack} rolled back), dry-run plans: {DryRunPlans}",
+        $"  open escalations: {OpenEscalations}",
+        $"  circuit:          {Circuit.ToString().ToLowerInvariant()}");
+}
+
+public sealed record AutopilotOptions
+{
+    public required AutopilotPolicy Policy { get; init; }
+
+    /// <summary>The effective mode: the policy's dryRun, or forced on by --dry-run.</summary>
+    public bool DryRun { get; init; } = true;
+
+    public required string Actor { get; init; }
+
+    /// <summary>Wait this long after a change for more changes before diagnosing (one pass per burst).</summary>
+    public TimeSpan Debounce { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Diagnose at least this often even without changes (time-based findings).</summary>
+    public TimeSpan Resync { get; init; } = TimeSpan.FromSeconds(30);
+
+    public VerifyOptions Verify { get; init; } = new();
+
+    public TextWriter Log { get; init; } = TextWriter.Null;
+}
+
+/// <summary>
+/// The watch-driven repair loop: informers -> diagnosis -> remedy plans -> policy -> apply/verify/undo (or dry run) -> audit, with
+/// escalations for everything it may not or cannot fix. Safe to kill at any point: the audit log is written before each step, and
+/// on start interrupted actions are verified and settled, never re-applied.
+/// </summary>
+public sealed class Autopilot
+{
+    private readonly KubeObjectApi _api;
+    private readonly ClusterInformers _informers;
+    private readonly IFindingDetector _detector;
+    private readonly AuditLog _audit;
+    private readonly IReadOnlyList<INotificationSink> _sinks;
+    private readonly IAutopilotMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly AutopilotOptions _options;
+    private readonly PolicyEvaluator _evaluator;
+    private readonly RepairExecutor _executor;
+    private readonly RemedyContextBuilder _contexts;
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _firstSeen = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _notified = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Task> _verifications = new(StringComparer.Ordinal);
+    private readonly List<DateTimeOffset> _detections = [];
+    private readonly HashSet<string> _escalatedOpen = new(StringComparer.Ordinal);
+    private int _actions;
+    private int _succeeded;
+    private int _rolledBack;
+    private int _dryRunPlans;
+
+    public Autopilot(KubeObjectApi api, ClusterInformers informers, IFindingDetector detector, AuditLog audit,
+        IReadOnlyList<INotificationSink> sinks, IAutopilotMetrics metrics, TimeProvider time, AutopilotOptions options)
+    {
+        _api = api;
+        _informers = informers;
+        _detector = detector;
+        _audit = audit;
+        _sinks = sinks;
+        _metrics = metrics;
+        _time = time;
+        _options = options;
+        _evaluator = new PolicyEvaluator(options.Policy);
+        _executor = new RepairExecutor(api, audit, time);
+        _contexts = new RemedyContextBuilder(api);
+    }
+
+    public AutopilotStatus? LastStatus { get; private set; }
+
+    /// <summary>Runs until cancelled (SIGTERM), or one pass with <paramref name="once"/>.</summary>
+    public async Task RunAsync(bool once, CancellationToken ct)
+    {
+        using var informerCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var informers = _informers.RunAsync(informerCts.Token);
+        try
+        {
+            await _informers.WaitForSyncAsync(ct);
+            if (!_options.DryRun)
+            {
+                await ResumeInterruptedAsync(ct);
+            }
+
+            while (true)
+            {
+                await PassAsync(ct);
+                if (once)
+                {
+                    await Task.WhenAll(_verifications.Values).WaitAsync(ct);
+                    var now = _time.GetUtcNow();
+                    LastStatus = Status(LastStatus?.Findings ?? 0, History(now), now);
+                    break;
+                }
+
+                await WaitForChangeAsync(ct);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // SIGTERM: in-flight verifications stop here; their audit records stay "applied" and are settled on the next start.
+        }
+        finally
+        {
+            await informerCts.CancelAsync();
+            try
+            {
+                await informers;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+    }
+
+    private async Task WaitForChangeAsync(CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(_options.Resync);
+        try
+        {
+            await _informers.Changes.ReadAsync(timeout.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return; // resync tick
+        }
+
+        await Task.Delay(_options.Debounce, _time, ct);
+        while (_informers.Changes.TryRead(out _))
+        {
+        }
+    }
+
+    /// <summary>One diagnosis and repair pass over the cached cluster.</summary>
+    public async Task PassAsync(CancellationToken ct)
+    {
+        var now = _time.GetUtcNow();
+        var findings = _detector.Detect(_informers, now);
+        var present = new HashSet<string>(findings.Select(f => f.Id), StringComparer.Ordinal);
+        foreach (var gone in _firstSeen.Keys.Where(k => !present.Contains(k)).ToList())
+        {
+            _firstSeen.TryRemove(gone, out _);
+            foreach (var key in _notified.Keys.Where(k => k.StartsWith(gone + "|", StringComparison.Ordinal)).ToList())
+            {
+                _notified.TryRemove(key, out _);
+            }
+        }
+
+        foreach (var f in findings)
+        {
+            if (_firstSeen.TryAdd(f.Id, now))
+            {
+                _detections.Add(now);
+                _metrics.Detected(f.Code);
+            }
+        }
+
+        _detections.RemoveAll(d => now - d > _options.Policy.Storm.Window + _options.Policy.Storm.Cooldown);
+        lock (_escalatedOpen)
+        {
+            _escalatedOpen.RemoveWhere(id => !present.Contains(id));
+        }
+
+        // Act on root causes only: a finding another present finding explains ("caused-by") is a symptom, handled with its cause.
+        foreach (var finding in RootCauses(findings).Where(f => f.Severity >= Severity.Medium || RemedyEngine.Codes.Contains(f.Code)).OrderByDescending(f => f.Severity))
+        {
+            ct.ThrowIfCancellationRequested();
+            try
+            {
+                await HandleAsync(finding, now, ct);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                await _options.Log.WriteLineAsync($"autopilot: {finding.Id}: {ex.Message.ReplaceLineEndings(" ")}");
+            }
+        }
+
+        var history = History(now);
+        _metrics.Circuit(_evaluator.Circuit(history, now));
+        LastStatus = Status(findings.Count, history, now);
+        _metrics.Status(LastStatus);
+    }
+
+    /// <summary>Findings no other present finding explains (none of their "caused-by" links is present).</summary>
+    public static IEnumerable<Finding> RootCauses(IReadOnlyList<Finding> findings)
+    {
+        var present = findings.Select(f => (f.Code, f.Object)).ToHashSet();
+        return findings.Where(f => !f.Related.Any(r => r.Relation == "caused-by" && present.Contains((r.Code, r.Object))));
+    }
+
+    private ActionHistory History(DateTimeOffset now)
+    {
+        var p = _options.Policy;
+        var lookback = new[] { p.PerWorkload.Window, p.Global.Window, p.Circuit.Window + p.Circuit.OpenFor, TimeSpan.FromDays(1) }.Max();
+        var fromAudit = _audit.History(now, lookback);
+        return fromAudit with { Detections = [.. _detections] };
+    }
+
+    private async Task HandleAsync(Finding finding, DateTimeOffset now, CancellationToken ct)
+    {
+        if (!RemedyEngine.Codes.Contains(finding.Code))
+        {
+            await EscalateAsync(finding, $"no automatic remedy for '{finding.Code}': {finding.Summary}", "no-remedy", null, ct);
+            return;
+        }
+
+        ResolvedTarget resolved;
+        try
+        {
+            resolved = await _contexts.BuildAsync(finding, _options.Policy.Remedies, now, null, ct);
+        }
+        catch (KubeMedic.Core.UserInputException ex)
+        {
+            await EscalateAsync(finding, ex.Message, "unresolved", null, ct);
+            return;
+        }
+
+        var plans = RemedyEngine.Plan(finding, resolved.Context);
+        foreach (var plan in plans)
+        {
+            if (plan.IsEscalation)
+            {
+                await EscalateAsync(finding, plan.Why, "remedy", plan, ct);
+                continue;
+            }
+
+            var workload = plan.Action == RemedyAction.DeletePod ? resolved.Workload : plan.Target;
+            var workloadJson = workload == plan.Target || workload.Kind == "Node" ? (plan.Target.Kind == "Pod" ? null : await _api.GetAsync(plan.Target, ct)) : await _api.GetAsync(workload, ct);
+            var facts = new ClusterFacts
+            {
+                ReadyReplicas = workloadJson?.Int("status", "readyReplicas") ?? 0,
+                PdbFloor = workloadJson is null ? 0 : KubeJson.PdbFloor(workloadJson, resolved.Context.PodDisruptionBudgets.Count > 0 ? resolved.Context.PodDisruptionBudgets : await _api.PdbsAsync(workload.Namespace, ct)),
+            };
+            var action = PlannedAction.From(plan, workload) with
+            {
+                CurrentReplicas = workloadJson?.Replicas() ?? plan.CurrentReplicas,
+            };
+            var decision = _evaluator.Evaluate(action, facts, History(now), now);
+            if (!decision.Allowed)
+            {
+                if (decision.Rule is not (PolicyRules.InProgress))
+                {
+                    await EscalateAsync(finding, $"{plan.Remedy} not applied: {decision.Reason}", decision.Rule, plan, ct, decision);
+                }
+
+                continue;
+            }
+
+            var request = new RepairRequest
+            {
+                Finding = finding,
+                Plan = plan,
+                Workload = workload,
+                Actor = _options.Actor,
+                Mode = "autopilot",
+                DetectedAt = _firstSeen.GetValueOrDefault(finding.Id, now),
+                Policy = decision,
+            };
+            if (_options.DryRun)
+            {
+                if (_notified.TryAdd($"{finding.Id}|dry-run|{plan.Remedy}", 0))
+                {
+                    var dry = await _executor.DryRunAsync(request, ct);
+                    Interlocked.Increment(ref _dryRunPlans);
+                    _metrics.Remediated(plan.Remedy, "dry-run");
+                    await _options.Log.WriteLineAsync($"autopilot (dry run): would {plan.Remedy} {plan.Target}: {plan.Why}\n  {plan.Kubectl.ReplaceLineEndings("\n  ")}");
+                }
+
+                continue;
+            }
+
+            await ApplyAsync(request, ct);
+        }
+    }
+
+    private async Task ApplyAsync(RepairRequest request, CancellationToken ct)
+    {
+        var plan = request.Plan;
+        var id = RepairExecutor.NewActionId(_time);
+        var key = PolicyEvaluator.Key(request.Workload);
+        Interlocked.Increment(ref _actions);
+        await _options.Log.WriteLineAsync($"autopilot: {plan.Remedy} {plan.Target}: {plan.Why}");
+        var applied = await ApplyOnlyAsync(request, id, ct);
+        if (applied is null)
+        {
+            _metrics.Remediated(plan.Remedy, "apply-failed");
+            return;
+        }
+
+        _metrics.DetectionToRepair(_time.GetUtcNow() - (request.DetectedAt ?? _time.GetUtcNow()));
+        _verifications[key] = Task.Run(async () =>
+        {
+            try
+            {
+                var outcome = await _executor.VerifyAndSettleAsync(request, id, applied.Value, "", _options.Verify, ct);
+                switch (outcome.Result)
+                {
+                    case RepairResult.Succeeded:
+                        Interlocked.Increment(ref _succeeded);
+                        break;
+                    case RepairResult.RolledBack:
+                        Interlocked.Increment(ref _rolledBack);
+                        break;
+                }
+
+                _metrics.Remediated(plan.Remedy, outcome.Result.ToString().ToLowerInvariant());
+                await _options.Log.WriteLineAsync($"autopilot: {plan.Remedy} {plan.Target}: {outcome.Result} ({outcome.Verification?.Summary})");
+                if (outcome.Result != RepairResult.Succeeded)
+                {
+                    await EscalateAsync(request.Finding, $"{plan.Remedy} failed verification ({outcome.Verification?.Summary}); " + (outcome.Result == RepairResult.RolledBack ? "undone" : "could not be undone"), "verification-failed", plan, CancellationToken.None);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            finally
+            {
+                _verifications.TryRemove(key, out _);
+            }
+        }, CancellationToken.None);
+    }
+
+    /// <summary>Audit "applying" (fsynced), patch, audit "applied". Returns when the change was made, or null when it failed.</summary>
+    private async Task<DateTimeOffset?> ApplyOnlyAsync(RepairRequest request, string id, CancellationToken ct)
+    {
+        var plan = request.Plan;
+        var before = await _api.GetAsync(plan.Target, ct);
+        var (expected, _) = RepairExecutor.Preview(plan, before, color: false);
+        await _audit.AppendAsync(Base(request, id, AuditPhase.Applying) with { Before = before, After = expected }, ct);
+        var at = _time.GetUtcNow();
+        try
+        {
+            JsonObject? after = null;
+            if (plan.Action == RemedyAction.DeletePod)
+            {
+                await _api.DeletePodAsync(plan.Target, ct);
+            }
+            else
+            {
+                after = await _api.PatchAsync(plan.Target, plan.Patch!, plan.PatchType, ct);
+            }
+
+            await _audit.AppendAsync(Base(request, id, AuditPhase.Applied) with { After = after }, CancellationToken.None);
+            return at;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            await _audit.AppendAsync(Base(request, id, AuditPhase.ApplyFailed) with { Error = ex.Message.ReplaceLineEndings(" ") }, CancellationToken.None);
+            return null;
+        }
+    }
+
+    private AuditEntry Base(RepairRequest r, string id, string phase) => new()
+    {
+        ActionId = id,
+        At = _time.GetUtcNow(),
+        Phase = phase,
+        Actor = r.Actor,
+        Mode = r.Mode,
+        FindingId = r.Finding.Id,
+        FindingCode = r.Finding.Code,
+        DetectedAt = r.DetectedAt,
+        Target = r.Plan.Target,
+        WorkloadKey = PolicyEvaluator.Key(r.Workload),
+        Remedy = r.Plan.Remedy,
+        PatchType = r.Plan.Patch is null ? null : r.Plan.PatchType.ToString().ToLowerInvariant(),
+        Patch = r.Plan.Patch?.DeepClone(),
+        UndoPatchType = r.Plan.UndoPatch is null ? null : r.Plan.UndoPatchType.ToString().ToLowerInvariant(),
+        UndoPatch = r.Plan.UndoPatch?.DeepClone(),
+        Kubectl = r.Plan.Kubectl,
+        Why = r.Plan.Why,
+        Risk = r.Plan.Risk.ToString().ToLowerInvariant(),
+        Policy = r.Policy,
+    };
+
+    /// <summary>
+    /// After a restart: every action whose last audit phase is applying/applied is settled - verified (or undone), never applied again.
+    /// An action interrupted before its patch landed is recorded as apply-failed; it still counts against the rate limits.
+    /// </summary>
+    public async Task ResumeInterruptedAsync(CancellationToken ct)
+    {
+        var now = _time.GetUtcNow();
+        var entries = _audit.Read(now - TimeSpan.FromDays(1)).Where(e => !e.DryRun).GroupBy(e => e.ActionId);
+        foreach (var group in entries)
+        {
+            var last = group.Last();
+            if (last.Phase is not (AuditPhase.Applying or AuditPhase.Applied) || last.Target is null)
+            {
+                continue;
+            }
+
+            var first = group.First();
+            var plan = new RemedyPlan
+            {
+                Remedy = first.Remedy ?? "",
+                FindingId = first.FindingId ?? "",
+                FindingCode = first.FindingCode ?? "",
+                Target = first.Target!,
+                Action = first.Remedy == RemedyIds.DeleteStuckPod ? RemedyAction.DeletePod : RemedyAction.Patch,
+                Patch = first.Patch,
+                PatchType = Enum.TryParse<PatchKind>(first.PatchType, true, out var pt) ? pt : PatchKind.Strategic,
+                UndoPatch = first.UndoPatch,
+                UndoPatchType = Enum.TryParse<PatchKind>(first.UndoPatchType, true, out var upt) ? upt : PatchKind.Strategic,
+                Kubectl = first.Kubectl ?? "",
+                Why = first.Why ?? "",
+                Undo = "undo patch",
+            };
+            var parts = (first.WorkloadKey ?? "").Split('/');
+            var workload = parts.Length == 3 ? new ObjectRef(parts[0], parts[1].Length == 0 ? null : parts[1], parts[2]) : first.Target!;
+            var finding = new Finding { Code = plan.FindingCode, Severity = Severity.High, Object = first.Target!, Summary = "resumed", Cause = "resumed after restart" };
+            var request = new RepairRequest { Finding = finding, Plan = plan, Workload = workload, Actor = _options.Actor, Mode = "autopilot-resume", DetectedAt = first.DetectedAt };
+            if (last.Phase == AuditPhase.Applying && plan.Action == RemedyAction.Patch && plan.Patch is not null && first.After is JsonObject expected)
+            {
+                var live = await _api.GetAsync(plan.Target, ct);
+                if (live is null || !JsonNode.DeepEquals(Spec(live), Spec(expected)))
+                {
+                    await _audit.AppendAsync(Base(request, first.ActionId, AuditPhase.ApplyFailed) with { Error = "interrupted before the patch landed; not re-applied" }, ct);
+                    continue;
+                }
+            }
+
+            await _options.Log.WriteLineAsync($"autopilot: resuming verification of interrupted {plan.Remedy} on {plan.Target}");
+            var outcome = await _executor.VerifyAndSettleAsync(request, first.ActionId, last.At, "", _options.Verify, ct);
+            _metrics.Remediated(plan.Remedy, outcome.Result.ToString().ToLowerInvariant());
+        }
+    }
+
+    private static JsonNode? Spec(JsonObject o) => o["spec"];
+
+    private async Task EscalateAsync(Finding finding, string reason, string rule, RemedyPlan? plan, CancellationToken ct, PolicyDecision? decision = null)
+    {
+        lock (_escalatedOpen)
+        {
+            _escalatedOpen.Add(finding.Id);
+        }
+
+        if (!_notified.TryAdd($"{finding.Id}|escalate|{rule}", 0))
+        {
+            return;
+        }
+
+        var now = _time.GetUtcNow();
+        _metrics.Escalated(finding.Code);
+        await _audit.AppendAsync(new AuditEntry
+        {
+            ActionId = RepairExecutor.NewActionId(_time),
+            At = now,
+            Phase = AuditPhase.Escalated,
+            Actor = _options.Actor,
+            Mode = "autopilot",
+            DryRun = _options.DryRun,
+            FindingId = finding.Id,
+            FindingCode = finding.Code,
+            DetectedAt = _firstSeen.GetValueOrDefault(finding.Id, now),
+            Target = plan?.Target ?? finding.Object,
+            Remedy = plan?.Remedy,
+            Kubectl = plan?.Kubectl,
+            Why = reason,
+            Policy = decision,
+        }, ct);
+        var escalation = new Escalation(finding.Id, finding.Code, finding.Severity, finding.Object, reason, now, plan?.Kubectl is { Length: > 0 } k ? k : null);
+        foreach (var sink in _sinks)
+        {
+            try
+            {
+                await sink.NotifyAsync(escalation, ct);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                await _options.Log.WriteLineAsync($"autopilot: notification failed: {ex.Message}");
+            }
+        }
+    }
+
+    private AutopilotStatus Status(int findings, ActionHistory history, DateTimeOffset now)
+    {
+        int total = 0, running = 0, error = 0, pending = 0;
+        foreach (var pod in _informers.Pods.Items())
+        {
+            total++;
+            var phase = pod.Str("status", "phase");
+            var waitingBad = pod.Objects("status", "containerStatuses").Any(c => c.Str("state", "waiting", "reason") is { } r && r != "ContainerCreating" && r != "PodInitializing");
+            if (phase == "Pending" && !waitingBad)
+            {
+                pending++;
+            }
+            else if (phase == "Running" && !waitingBad)
+            {
+                running++;
+            }
+            else if (phase != "Succeeded")
+            {
+                error++;
+            }
+        }
+
+        int open;
+        lock (_escalatedOpen)
+        {
+            open = _escalatedOpen.Count;
+        }
+
+        return new AutopilotStatus(total, running, error, pending, total == 0 ? 100 : running * 100.0 / total, findings,
+            _actions, _succeeded, _rolledBack, _dryRunPlans, open, _evaluator.Circuit(history, now));
+    }
+}

@@ -1,0 +1,171 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
+using KubeMedic.Observability.Prometheus;
+
+namespace KubeMedic.Observability.Evidence;
+
+/// <summary>What the memory working set did before the OOM kill (seed 000's two hypotheses, settled by data).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<MemoryPattern>))]
+public enum MemoryPattern
+{
+    /// <summary>Steady climb: memory is never released (seed 000: a goroutine leak). Raising the limit only delays the OOM.</summary>
+    Leak,
+
+    /// <summary>A step up to a plateau near the limit: the working set the app needs does not fit. Raise the limit.</summary>
+    LimitTooLow,
+
+    /// <summary>Flat well below the limit, then a sudden jump: one request or batch needs far more memory.</summary>
+    Spike,
+
+    /// <summary>Flat and comfortably below the limit.</summary>
+    Steady,
+
+    /// <summary>The data fits none of the patterns clearly.</summary>
+    Inconclusive,
+}
+
+/// <summary>The verdict on a memory working-set series.</summary>
+public sealed record MemoryVerdict(
+    MemoryPattern Pattern,
+    string Summary,
+    double? SlopeMiBPerMinute,
+    TimeSpan? TimeToLimit,
+    double? LimitBytes,
+    double PeakBytes,
+    double? PeakOfLimit,
+    double? RSquared,
+    int Restarts,
+    TimeSpan Analyzed,
+    string Sparkline);
+
+/// <summary>
+/// Classifies a working-set series (oldest first) against the container's memory limit. The series is split at restarts (a drop of
+/// more than 30 %); the last segment long enough to judge is analysed:
+/// <list type="bullet">
+/// <item><b>spike</b>: the median of the first 75 % is below 70 % of the limit and every sample above half-way to the peak lies in the last 20 %;</item>
+/// <item><b>limit too low</b>: the second half is a flat plateau (coefficient of variation under 5 %, drift under 5 % of the limit) at 85 % of the limit or more, reached within the first 40 %;</item>
+/// <item><b>leak</b>: a linear fit with positive slope and R² ≥ 0.85 that rises by 10 % of the limit or more; the slope gives MiB/min and the time to the limit;</item>
+/// <item><b>steady</b>: the peak stays under 80 % of the limit with no clear trend.</item>
+/// </list>
+/// </summary>
+public static class MemoryTrendClassifier
+{
+    private const double MiB = 1024d * 1024;
+
+    public static MemoryVerdict Classify(IReadOnlyList<Sample> samples, double? limitBytes)
+    {
+        var points = samples.Where(s => !double.IsNaN(s.Value)).OrderBy(s => s.Time).ToList();
+        var spark = Sparkline.Render(points.Select(p => p.Value).ToList(), 48, 0, limitBytes);
+        if (points.Count < 6)
+        {
+            return new MemoryVerdict(MemoryPattern.Inconclusive, $"only {points.Count} samples of memory working set; need at least 6", null, null, limitBytes,
+                points.Count > 0 ? points.Max(p => p.Value) : 0, null, null, 0, TimeSpan.Zero, spark);
+        }
+
+        // split at restarts
+        var segments = new List<List<Sample>> { new() { points[0] } };
+        for (var i = 1; i < points.Count; i++)
+        {
+            if (points[i].Value < points[i - 1].Value * 0.7)
+            {
+                segments.Add([]);
+            }
+
+            segments[^1].Add(points[i]);
+        }
+
+        var restarts = segments.Count - 1;
+        var segment = segments.LastOrDefault(s => s.Count >= 6) ?? points;
+        var peak = segment.Max(p => p.Value);
+        var reference = limitBytes is > 0 ? limitBytes.Value : peak;
+        var t0 = segment[0].Time;
+        var xs = segment.Select(p => (p.Time - t0).TotalMinutes).ToArray();
+        var ys = segment.Select(p => p.Value).ToArray();
+        var duration = segment[^1].Time - t0;
+        var (slope, intercept, r2) = Fit(xs, ys);
+        var peakOfLimit = limitBytes is > 0 ? peak / limitBytes : null;
+        var limitText = limitBytes is > 0 ? $"the {Mi(limitBytes.Value)} limit" : "the observed peak (no memory limit known)";
+        var restartText = restarts > 0 ? $" ({restarts} restart(s) in the window; {(segment == segments[^1] ? "the current run" : "the run that ended in the last restart")} was analysed)" : "";
+
+        MemoryVerdict Verdict(MemoryPattern pattern, string summary, double? slopeMiB = null, TimeSpan? ttl = null) =>
+            new(pattern, summary + restartText, slopeMiB, ttl, limitBytes, peak, peakOfLimit, r2, restarts, duration, spark);
+
+        // spike: flat low baseline, then a late jump
+        var n = segment.Count;
+        var head = ys.Take(Math.Max(1, n * 3 / 4)).OrderBy(v => v).ToArray();
+        var baseline = head[head.Length / 2];
+        var halfway = baseline + (peak - baseline) / 2;
+        var firstHigh = Array.FindIndex(ys, v => v > halfway);
+        if (baseline < 0.7 * reference && peak - baseline > 0.25 * reference && firstHigh >= (int)(n * 0.8))
+        {
+            var jumpMinutes = (segment[^1].Time - segment[firstHigh].Time).TotalMinutes;
+            return Verdict(MemoryPattern.Spike,
+                $"spike: working set flat at ~{Mi(baseline)} then jumped to {Mi(peak)} ({Pct(peak / reference)} of {limitText}) within the last {Num(Math.Max(jumpMinutes, 0.5))} min");
+        }
+
+        // limit too low: quick step to a flat plateau near the limit
+        var plateau = ys.Skip(n / 2).ToArray();
+        var plateauMean = plateau.Average();
+        var cv = Math.Sqrt(plateau.Select(v => (v - plateauMean) * (v - plateauMean)).Average()) / plateauMean;
+        var (plateauSlope, _, _) = Fit(xs.Skip(n / 2).ToArray(), plateau);
+        var plateauDrift = Math.Abs(plateauSlope * (xs[^1] - xs[n / 2]));
+        var reached = Array.FindIndex(ys, v => v >= 0.9 * plateauMean);
+        if (plateauMean >= 0.85 * reference && cv < 0.05 && plateauDrift < 0.05 * reference && reached <= (int)(n * 0.4))
+        {
+            return Verdict(MemoryPattern.LimitTooLow,
+                $"limit too low: working set stepped up to a plateau of ~{Mi(plateauMean)} ({Pct(plateauMean / reference)} of {limitText}) within {Num((segment[reached].Time - t0).TotalMinutes)} min and stayed flat (drift {Mi(plateauDrift)} over {Num(xs[^1] - xs[n / 2])} min): the app needs more than the limit allows, it is not leaking");
+        }
+
+        // leak: steady climb
+        var rise = slope * xs[^1];
+        if (slope > 0 && r2 >= 0.85 && rise >= 0.10 * reference)
+        {
+            var last = ys[^1];
+            TimeSpan? ttl = limitBytes is > 0 ? TimeSpan.FromMinutes(Math.Max(0, (limitBytes.Value - last) / slope)) : null;
+            var fromStart = limitBytes is > 0 ? TimeSpan.FromMinutes(Math.Max(0, (limitBytes.Value - intercept) / slope)) : (TimeSpan?)null;
+            var ttlText = ttl is { } t
+                ? t.TotalMinutes < 0.5 ? "; it is at the limit now" : $"; at this rate it reaches the limit in {Num(t.TotalMinutes)} min"
+                : "";
+            var cycle = fromStart is { } f ? $" (about {Num(f.TotalMinutes)} min from a fresh start to the limit)" : "";
+            return Verdict(MemoryPattern.Leak,
+                $"leak: working set rose steadily by {Num(slope / MiB)} MiB/min for {Num(xs[^1])} min (R² {r2.ToString("0.00", CultureInfo.InvariantCulture)}), from {Mi(ys[0])} to {Mi(last)} of {limitText}{ttlText}{cycle}. Raising the limit only delays the OOM",
+                slope / MiB, ttl);
+        }
+
+        if (peak < 0.8 * reference || limitBytes is null)
+        {
+            return Verdict(MemoryPattern.Steady, $"steady: working set between {Mi(ys.Min())} and {Mi(peak)} ({Pct(peak / reference)} of {limitText}), no clear trend");
+        }
+
+        return Verdict(MemoryPattern.Inconclusive, $"inconclusive: working set peaked at {Mi(peak)} ({Pct(peak / reference)} of {limitText}) without a steady trend (R² {r2.ToString("0.00", CultureInfo.InvariantCulture)}) or a clear plateau");
+    }
+
+    internal static (double Slope, double Intercept, double RSquared) Fit(double[] xs, double[] ys)
+    {
+        var n = xs.Length;
+        if (n < 2)
+        {
+            return (0, ys.FirstOrDefault(), 0);
+        }
+
+        var mx = xs.Average();
+        var my = ys.Average();
+        var sxx = xs.Sum(x => (x - mx) * (x - mx));
+        var sxy = xs.Zip(ys).Sum(p => (p.First - mx) * (p.Second - my));
+        var syy = ys.Sum(y => (y - my) * (y - my));
+        if (sxx == 0)
+        {
+            return (0, my, 0);
+        }
+
+        var slope = sxy / sxx;
+        var r2 = syy == 0 ? 0 : sxy * sxy / (sxx * syy);
+        return (slope, my - slope * mx, r2);
+    }
+
+    internal static string Mi(double bytes) => $"{(bytes / MiB).ToString("0", CultureInfo.InvariantCulture)} MiB";
+
+    private static string Pct(double ratio) => $"{(ratio * 100).ToString("0", CultureInfo.InvariantCulture)} %";
+
+    private static string Num(double v) => v.ToString(v >= 10 ? "0" : "0.#", CultureInfo.InvariantCulture);
+}

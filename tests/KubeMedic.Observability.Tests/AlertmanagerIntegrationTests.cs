@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using KubeMedic.Observability.Receiver;
+
+namespace KubeMedic.Observability.Tests;
+
+/// <summary>
+/// A real Alertmanager 0.25 (amtool check-config valid, group_wait 1s) sends to the in-process receiver with a bearer token;
+/// alerts are injected with <c>amtool alert add</c>. Asserts the incident record and the notifications, then the resolve.
+/// </summary>
+public sealed class AlertmanagerIntegrationTests : IAsyncLifetime
+{
+    private const string Token = "am-bearer-token-0123456789abcdef";
+    private readonly TempDir dir = new();
+    private readonly CaptureServer notifications = new();
+    private readonly HttpClient notifyHttp = new();
+    private AlertReceiverServer server = null!;
+    private FileIncidentSink sink = null!;
+    private Process? alertmanager;
+    private string amUrl = "";
+
+    public async Task InitializeAsync()
+    {
+        sink = new FileIncidentSink(dir.File("incidents"), TimeProvider.System);
+        server = await AlertReceiverServer.StartAsync(new ReceiverOptions { Listen = "127.0.0.1:0", Token = Token, ConfigureLogging = _ => { } },
+            sink, new NoAlertDiagnoser(), [new SlackNotifier(new Uri(notifications.Url, "slack"), notifyHttp), new JsonWebhookNotifier(new Uri(notifications.Url, "hook"), notifyHttp)],
+            TimeProvider.System);
+        File.WriteAllText(dir.File("token"), Token);
+        File.WriteAllText(dir.File("am.yml"), $"""
+            route:
+              receiver: kubemedic
+              group_by: [alertname, namespace]
+              group_wait: 1s
+              group_interval: 2s
+              repeat_interval: 1h
+            receivers:
+            - name: kubemedic
+              webhook_configs:
+              - url: {new Uri(server.Address, "alertmanager")}
+                send_resolved: true
+                http_config:
+                  authorization:
+                    type: Bearer
+                    credentials_file: {dir.File("token")}
+            """);
+        var check = Tools.Run(Tools.Amtool, dir.Path, "check-config", "am.yml");
+        check.Code.ShouldBe(0, check.Output);
+        check.Output.ShouldContain("SUCCESS");
+
+        var port = Tools.FreePort();
+        amUrl = $"http://127.0.0.1:{port}";
+        var psi = new ProcessStartInfo(Tools.Alertmanager) { WorkingDirectory = dir.Path, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "--config.file=am.yml", $"--storage.path={dir.File("data")}", $"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=", "--log.level=warn" })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        alertmanager = Process.Start(psi)!;
+        alertmanager.BeginErrorReadLine();
+        alertmanager.BeginOutputReadLine();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            alertmanager.HasExited.ShouldBeFalse("alertmanager exited at start");
+            try
+            {
+                if ((await http.GetAsync($"{amUrl}/-/ready")).IsSuccessStatusCode)
+                {
+                    break;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("alertmanager did not become ready in 30 s");
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (alertmanager is { HasExited: false })
+        {
+            alertmanager.Kill(entireProcessTree: true);
+            alertmanager.WaitForExit(10_000);
+        }
+
+        alertmanager?.Dispose();
+        await server.DisposeAsync();
+        notifyHttp.Dispose();
+        notifications.Dispose();
+        dir.Dispose();
+    }
+
+    private (int Code, string Output) AmtoolAdd(params string[] extra) =>
+        Tools.Run(Tools.Amtool, dir.Path, ["alert", "add", "alertname=KubeMedicPodOOMKilled", "namespace=shop", "pod=order-service-7d9f-x1",
+            "deployment=order-service", "container=app", "severity=critical", "kubemedic_code=oom-killed",
+            "--annotation=summary=Container app of shop/order-service-7d9f-x1 was OOMKilled", $"--alertmanager.url={amUrl}", .. extra]);
+
+    [Fact]
+    public async Task Alertmanager_webhook_opens_an_incident_notifies_and_resolves_it()
+    {
+        var add = AmtoolAdd();
+        add.Code.ShouldBe(0, add.Output);
+
+        var opened = await notifications.WaitForAsync(n => n["event"]?.GetValue<string>() == "opened");
+        opened.Single()["alert"]!["name"]!.GetValue<string>().ShouldBe("KubeMedicPodOOMKilled");
+        await notifications.WaitForAsync(n => n["text"]?.GetValue<string>().Contains("SEV2", StringComparison.Ordinal) == true);
+        var record = sink.All().ShouldHaveSingleItem();
+        record.Status.ShouldBe("open");
+        record.Severity.ShouldBe(SevLevel.Sev2);
+        record.Objects.Select(o => o.ToString()).ShouldContain("Pod/shop/order-service-7d9f-x1");
+        record.Alerts.Single().Fingerprint.Length.ShouldBe(16);
+        record.GroupKey.ShouldContain("alertname=\"KubeMedicPodOOMKilled\"");
+
+        // resolve: the same alert with an end time in the past
+        var resolve = AmtoolAdd($"--end={DateTimeOffset.UtcNow.AddSeconds(-1):yyyy-MM-ddTHH:mm:ssZ}");
+        resolve.Code.ShouldBe(0, resolve.Output);
+        await notifications.WaitForAsync(n => n["event"]?.GetValue<string>() == "resolved");
+        sink.All().Single().Status.ShouldBe("resolved");
+        using var client = new HttpClient();
+        (await client.GetStringAsync(new Uri(server.Address, "metrics"))).ShouldContain("kubemedic_receiver_requests_total{code=\"200\"}");
+    }
+}
