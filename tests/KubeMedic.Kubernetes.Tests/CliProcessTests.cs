@@ -36,6 +36,7 @@ public sealed class CliProcessTests : IAsyncLifetime
 
         psi.Environment["KUBECONFIG"] = "/nonexistent/kubeconfig";
         psi.Environment["HOME"] = Path.GetTempPath();
+        psi.Environment["KUBEMEDIC_EMBEDDED_CLUSTER"] = "off"; // "no cluster" must be an error here, not the embedded simulator
         using var process = Process.Start(psi)!;
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
