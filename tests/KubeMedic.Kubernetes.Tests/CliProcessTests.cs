@@ -114,7 +114,7 @@ public sealed class CliProcessTests : IAsyncLifetime
         { "bad severity", ["diagnose", "--snapshot", "{empty}", "--min-severity", "urgent"] },
         { "bad selector", ["diagnose", "--snapshot", "{truncated}", "-l", "app in x"] },
         { "bad rubric", ["triage", "--snapshot", "{truncated}", "--rubric", "{missing}"] },
-        { "no cluster", ["diagnose"] },
+        { "snapshot save without a live cluster", ["snapshot", "save", "-o", "{missing}"] },
         { "unknown flag", ["diagnose", "--frobnicate"] },
     };
 
