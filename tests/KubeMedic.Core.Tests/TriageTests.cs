@@ -21,7 +21,10 @@ public sealed class TriageTests
         report.Severity.ShouldBe("SEV2");
         var impact = report.Impact.Single();
         impact.Object.ShouldBe(new KubeMedic.Core.Findings.ObjectRef("Deployment", "production", "order-service"));
-        impact.CapacityLostPercent.ShouldBe(33.3);
+        // x7k2p is in CrashLoopBackOff; m9q4z is Ready but was OOM-killed 15 min ago (an OOM loop): 1 of 3 replicas serves
+        impact.Available.ShouldBe(2);
+        impact.Looping.ShouldBe(1);
+        impact.CapacityLostPercent.ShouldBe(66.7);
         impact.UserFacing.ShouldBeTrue();
         impact.External.ShouldBeTrue();
         report.Correlation.ShouldStartWith("first OOMKilled 15 min after revision 2 of deployment order-service");

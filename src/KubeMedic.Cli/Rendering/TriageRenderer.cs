@@ -25,7 +25,7 @@ internal static class TriageRenderer
         foreach (var i in r.Impact)
         {
             var reach = i.Ingresses.Count > 0 ? $"user-facing via Ingress {string.Join(", ", i.Ingresses)}" : i.UserFacing ? $"behind Service {string.Join(", ", i.Services)}" : "internal (no Service)";
-            w.WriteLine($"  - {i.Object.Namespace}/{i.Object.Kind.ToLowerInvariant()}/{i.Object.Name}: {i.Available}/{i.Desired} available, {i.CapacityLostPercent.ToString("0", CultureInfo.InvariantCulture)}% capacity lost; {reach}"
+            w.WriteLine($"  - {i.Object.Namespace}/{i.Object.Kind.ToLowerInvariant()}/{i.Object.Name}: {i.AvailableText} available, {i.CapacityLostPercent.ToString("0", CultureInfo.InvariantCulture)}% capacity lost; {reach}"
                 + (i.Findings.Count > 0 ? $" [{string.Join(", ", i.Findings)}]" : ""));
         }
 

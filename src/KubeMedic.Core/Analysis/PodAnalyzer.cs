@@ -188,6 +188,40 @@ public sealed partial class PodAnalyzer : IAnalyzer
 
     private static bool IsOom(ContainerState? s) => s is { IsTerminated: true, Reason: "OOMKilled" };
 
+    /// <summary>Restarts from which an OOM in lastState is a loop, not a one-off.</summary>
+    internal const int OomLoopRestarts = 3;
+
+    /// <summary>How recent an OOM kill or a BackOff event must be for a container that is Ready now to count as still looping.</summary>
+    internal static readonly TimeSpan OomLoopWindow = TimeSpan.FromMinutes(30);
+
+    /// <summary>
+    /// Why a container whose last termination was OOMKilled is in an active OOM loop (repeated restarts, a recent kill,
+    /// a recent BackOff/OOMKilling event), or null when it is a single old OOM with a stable container since.
+    /// The current Ready state does not matter: a leaking container is Ready between kills.
+    /// </summary>
+    private static string? OomLoop(AnalysisContext ctx, ContainerStatusInfo cs, IReadOnlyList<EventInfo> events)
+    {
+        if (cs.RestartCount >= OomLoopRestarts)
+        {
+            return $"{cs.RestartCount} restarts";
+        }
+
+        var since = ctx.Now - OomLoopWindow;
+        if (cs.LastState is { FinishedAt: { } fin } && fin >= since)
+        {
+            return $"last kill {Quote.Time(fin)}";
+        }
+
+        if (cs.State is { IsRunning: true, StartedAt: { } started } && started >= since)
+        {
+            return $"running only since {Quote.Time(started)}";
+        }
+
+        var recent = events.FirstOrDefault(e => e.Reason is "BackOff" or "OOMKilling" && e.When is { } w && w >= since
+                                               && (e.FieldPath is null || e.FieldPath.Contains(cs.Name, StringComparison.Ordinal)));
+        return recent is null ? null : $"{recent.Reason} event at {Quote.Time(recent.When)}";
+    }
+
     private static EventInfo? LatestEvent(IReadOnlyList<EventInfo> events, params string[] reasons) =>
         reasons.Length == 0 ? events.FirstOrDefault() : events.FirstOrDefault(e => reasons.Contains(e.Reason));
 
@@ -228,13 +262,19 @@ public sealed partial class PodAnalyzer : IAnalyzer
             : $"container {cs.Name} resources.limits.memory: {limitText}" + (spec?.MemoryRequestText is { } req ? $" (requests.memory: {req})" : "")));
         evidence.AddRange(events.Where(e => e.Reason is "BackOff" or "OOMKilling").Take(2).Select(Quote.Event));
         AddLogEvidence(ctx, pod, cs.Name, evidence);
-        var recovered = cs.Ready && !IsOom(cs.State);
+        var loop = OomLoop(ctx, cs, events);
+        var recovered = cs.Ready && !IsOom(cs.State) && loop is null;
         var newLimit = limit is { } lim ? Quantity.FormatBytes(lim * 2) : "1Gi";
         var (obj, _) = ctx.RollUp(pod);
         var target = AnalysisContext.Target(obj);
-        return new PodIssue(pod, FindingCodes.OomKilled, recovered ? "recovered" : cs.State is { IsWaiting: true, Reason: "CrashLoopBackOff" } ? "crash-loop" : "killed",
+        var sub = recovered ? "recovered"
+            : cs.State is { IsWaiting: true, Reason: "CrashLoopBackOff" } ? "crash-loop"
+            : IsOom(cs.State) ? "killed"
+            : "oom-loop";
+        return new PodIssue(pod, FindingCodes.OomKilled, sub,
             recovered ? Severity.Medium : Severity.High,
-            $"container {cs.Name} OOMKilled (exit 137) at limit {limitText ?? "none"}, {cs.RestartCount} restarts" + (recovered ? "; Ready again, OOM only in lastState" : ""),
+            $"container {cs.Name} OOMKilled (exit 137) at limit {limitText ?? "none"}, {cs.RestartCount} restarts"
+                + (recovered ? "; Ready again and stable since, OOM only in lastState" : sub == "oom-loop" ? $"; OOM loop: Ready only between kills ({loop})" : ""),
             limitText is null
                 ? $"Container {cs.Name} has no memory limit and was OOM-killed by the kernel under node memory pressure."
                 : $"Container {cs.Name} needs more memory than its {limitText} limit: the kernel OOM-killed it (exit code 137){(cs.RestartCount > 0 ? $" and it has restarted {cs.RestartCount} times" : "")}. Either the limit is too low for the workload or the process leaks memory (check heap/goroutine growth after the last deploy).",
@@ -815,6 +855,15 @@ public sealed partial class PodAnalyzer : IAnalyzer
                 severity = ctx.EscalateForOutage(obj, severity);
             }
 
+            // an OOM loop on every desired replica: no replica survives long, whatever Ready says between kills
+            if (group.Key.Code == FindingCodes.OomKilled && severity == Severity.High && obj.Kind != "Pod"
+                && ctx.Availability(obj) is { Desired: > 0 } avail
+                && list.Where(i => i.Severity >= Severity.High).Select(i => i.Pod).Distinct().Count() >= avail.Desired)
+            {
+                severity = Severity.Critical;
+            }
+
+            var looping = list.Where(i => i.SubReason == "oom-loop" && i.Pod.IsReady).Select(i => i.Pod.Name).Distinct().ToList();
             var subReason = list.GroupBy(i => i.SubReason).OrderByDescending(g => g.Count()).First().Key;
             var scope = obj.Kind == "Pod" ? "" : pods.Count == 1 ? $"pod {pods[0]}: " : $"{pods.Count} pods: ";
             yield return new Finding
@@ -831,6 +880,7 @@ public sealed partial class PodAnalyzer : IAnalyzer
                 Fix = first.Fix,
                 Related = list.SelectMany(i => i.Related).DistinctBy(r => (r.Code, r.Object)).ToList(),
                 Docs = FindingCatalog.DocsFor(group.Key.Code),
+                LoopingPods = looping.Count > 0 ? looping : null,
             };
         }
     }

@@ -74,4 +74,11 @@ public sealed record Finding
     public Fix? Fix { get; init; }
     public IReadOnlyList<RelatedFinding> Related { get; init; } = [];
     public string? Docs { get; init; }
+
+    /// <summary>
+    /// Pods that count as available now but are in an active restart loop (e.g. Ready only between OOM kills):
+    /// triage counts them as lost capacity. Null when there are none.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? LoopingPods { get; init; }
 }

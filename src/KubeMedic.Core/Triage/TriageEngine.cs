@@ -73,9 +73,13 @@ public static class TriageEngine
         candidates.AddRange(model.Deployments.Where(d => d.DesiredReplicas > 0).Select(d => ((WorkloadObject)d, d.DesiredReplicas, d.AvailableReplicas)));
         candidates.AddRange(model.StatefulSets.Where(s => s.DesiredReplicas > 0).Select(s => ((WorkloadObject)s, s.DesiredReplicas, s.ReadyReplicas)));
         candidates.AddRange(model.DaemonSets.Where(d => d.DesiredNumberScheduled > 0).Select(d => ((WorkloadObject)d, d.DesiredNumberScheduled, d.NumberAvailable)));
-        foreach (var (w, desired, available) in candidates)
+        foreach (var (w, desired, reported) in candidates)
         {
-            if (available >= desired)
+            // replicas Ready only between kills (an OOM loop) serve users badly: count them as lost capacity
+            var looping = diagnosis.Findings.Where(f => f.Object == w.Ref && f.LoopingPods is not null).SelectMany(f => f.LoopingPods!).Distinct().Count();
+            var available = Math.Max(0, reported);
+            var serving = Math.Max(0, reported - looping);
+            if (serving >= desired)
             {
                 continue;
             }
@@ -85,8 +89,8 @@ public static class TriageEngine
                 .Select(i => i.Hosts.Count > 0 ? $"{i.Name} ({string.Join(", ", i.Hosts)})" : i.Name).ToList();
             var external = ingresses.Count > 0 || services.Any(s => s.Type is "LoadBalancer" or "NodePort");
             var codes = diagnosis.Findings.Where(f => f.Object == w.Ref).Select(f => f.Code).Distinct().ToList();
-            result.Add(new ImpactedWorkload(w.Ref, desired, Math.Max(0, available), Math.Round(100.0 * (desired - Math.Max(0, available)) / desired, 1),
-                services.Count > 0 || ingresses.Count > 0, external, services.Select(s => s.Name).ToList(), ingresses, codes));
+            result.Add(new ImpactedWorkload(w.Ref, desired, available, Math.Round(100.0 * (desired - serving) / desired, 1),
+                services.Count > 0 || ingresses.Count > 0, external, services.Select(s => s.Name).ToList(), ingresses, codes, Math.Min(looping, available)));
         }
 
         return result.OrderByDescending(i => i.UserFacing).ThenByDescending(i => i.CapacityLostPercent).ThenBy(i => i.Object.ToString(), StringComparer.Ordinal).ToList();
@@ -307,7 +311,7 @@ public static class TriageEngine
         if (impact.Count > 0)
         {
             lines.Add("Impact: " + string.Join("; ", impact.Take(4).Select(i =>
-                $"{i.Object.Kind.ToLowerInvariant()}/{i.Object.Name} {i.Available}/{i.Desired} replicas available ({i.CapacityLostPercent:0}% capacity lost{(i.Ingresses.Count > 0 ? $", user-facing via {string.Join(", ", i.Ingresses)}" : i.UserFacing ? $", behind Service {string.Join(", ", i.Services)}" : ", internal")})"))
+                $"{i.Object.Kind.ToLowerInvariant()}/{i.Object.Name} {i.AvailableText} replicas available ({i.CapacityLostPercent:0}% capacity lost{(i.Ingresses.Count > 0 ? $", user-facing via {string.Join(", ", i.Ingresses)}" : i.UserFacing ? $", behind Service {string.Join(", ", i.Services)}" : ", internal")})"))
                 + (impact.Count > 4 ? $"; and {impact.Count - 4} more" : "") + ".");
         }
 

@@ -47,7 +47,12 @@ public sealed record ImpactedWorkload(
     bool External,
     IReadOnlyList<string> Services,
     IReadOnlyList<string> Ingresses,
-    IReadOnlyList<string> Findings);
+    IReadOnlyList<string> Findings,
+    int Looping = 0)
+{
+    /// <summary>"3/3 available" plus the replicas among them that are Ready only between restarts (an OOM loop).</summary>
+    public string AvailableText => $"{Available}/{Desired}" + (Looping > 0 ? $" ({Looping} of them Ready only between OOM kills)" : "");
+}
 
 /// <summary>One line of the merged timeline. Kind: deploy, event, restart, oom, node, scheduling.</summary>
 public sealed record TimelineEntry(DateTimeOffset Time, string Kind, ObjectRef Object, string Text);
