@@ -166,7 +166,18 @@ internal sealed class LiveBackend(IKubernetes client, string description, Func<C
     public async Task<FixProposal?> ProposeAsync(Finding finding, Observation observation, CancellationToken ct)
     {
         var builder = new RemedyContextBuilder(_api);
-        var resolved = await builder.BuildAsync(finding, RemedyOptions.Default, time.GetUtcNow(), image: null, ct);
+        ResolvedTarget resolved;
+        try
+        {
+            resolved = await builder.BuildAsync(finding, RemedyOptions.Default, time.GetUtcNow(), image: null, ct);
+        }
+        catch (KubeMedic.Core.UserInputException ex)
+        {
+            // No remedy can touch this kind of object: a person acts on it, with the finding's own fix as the guide.
+            var why = ex.Message + (finding.Fix is { } f ? $"; suggested: {f.Description.TrimEnd('.')}" : "");
+            return new FixProposal { Finding = finding, Description = "escalate", Escalation = true, Why = why };
+        }
+
         var plans = RemedyEngine.Plan(finding, resolved.Context);
         var plan = plans.FirstOrDefault(p => !p.IsEscalation);
         if (plan is null)
