@@ -17,6 +17,9 @@ internal static class CommandCatalog
         yield return AlertsCommand.Create();
         yield return SloCommand.Create();
         yield return DashboardCommand.Create();
+        yield return SimCommand.Create();
+        yield return LabCommand.Create();
+        yield return ChaosCommand.Create();
         yield return DiagnoseCommand.Create();
         yield return ServeCommand.Create();
         yield return FixCommand.Create();

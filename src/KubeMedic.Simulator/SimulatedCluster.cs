@@ -25,6 +25,9 @@ public sealed class SimulatedCluster : IAsyncDisposable
         _tempDir = tempDir;
     }
 
+    /// <summary>The shared state (store, clock, kubelet model); used by the lab's metrics and chaos code in this assembly.</summary>
+    internal SimContext Context => _ctx;
+
     /// <summary>The API server URL (http://127.0.0.1:PORT).</summary>
     public Uri Url => _server.Url;
 

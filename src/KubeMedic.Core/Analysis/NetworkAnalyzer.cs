@@ -18,7 +18,7 @@ public sealed class NetworkAnalyzer : IAnalyzer
     public IEnumerable<Finding> Analyze(AnalysisContext context)
     {
         var model = context.Model;
-        var podsByNs = model.Pods.Where(p => p.Phase is not ("Succeeded" or "Failed")).ToLookup(p => p.Namespace ?? "");
+        ILookup<string, PodInfo>? podsByNs = null;
         var endpoints = model.Endpoints.ToDictionary(e => (e.Namespace ?? "", e.Name));
         var haveEndpoints = model.KindsPresent.Contains("Endpoints");
         foreach (var svc in model.Services)
@@ -34,12 +34,12 @@ public sealed class NetworkAnalyzer : IAnalyzer
                 continue;
             }
 
-            var nsPods = podsByNs[svc.Namespace ?? ""].ToList();
-            var matching = nsPods.Where(p => svc.Selects(p.Labels)).ToList();
+            var matching = model.PodsMatching(svc.Namespace ?? "", svc.Selector).Where(p => p.Phase is not ("Succeeded" or "Failed")).ToList();
             var readyCount = ep is not null ? ep.ReadyAddresses.Count : haveEndpoints ? 0 : matching.Count(p => p.IsReady);
             if (readyCount == 0 && (ep is not null || haveEndpoints || model.KindsPresent.Contains("Pod")))
             {
-                yield return NoEndpoints(svc, ep, matching, nsPods, model.EventsFor(svc).Where(e => e.IsWarning).ToList());
+                podsByNs ??= model.Pods.Where(p => p.Phase is not ("Succeeded" or "Failed")).ToLookup(p => p.Namespace ?? "");
+                yield return NoEndpoints(svc, ep, matching, podsByNs[svc.Namespace ?? ""].ToList(), model.EventsFor(svc).Where(e => e.IsWarning).ToList());
             }
 
             if (PortMismatch(svc, matching) is { } mismatch)

@@ -33,7 +33,7 @@ public sealed partial class PodAnalyzer : IAnalyzer
     }
 
     private static bool IsPodOfCompletedJob(AnalysisContext ctx, PodInfo pod) =>
-        pod.ControllerOwner is { Kind: "Job" } o && ctx.Model.Jobs.FirstOrDefault(j => j.Namespace == pod.Namespace && j.Name == o.Name) is { IsComplete: true };
+        pod.ControllerOwner is { Kind: "Job" } o && ctx.FindJob(pod.Namespace ?? "", o.Name) is { IsComplete: true };
 
     internal static void AnalyzePod(AnalysisContext ctx, PodInfo pod, List<PodIssue> issues)
     {
@@ -681,7 +681,8 @@ public sealed partial class PodAnalyzer : IAnalyzer
                     var free = readyNodes.Select(n =>
                     {
                         var alloc = (isCpu ? n.Allocatable.CpuMillis : n.Allocatable.MemoryBytes) ?? 0;
-                        var used = ctx.PodsOnNode(n.Name).Sum(p => p.Spec.Containers.Sum(c => (isCpu ? c.Requests.CpuMillis : c.Requests.MemoryBytes) ?? 0));
+                        var requested = ctx.RequestedOnNode(n.Name);
+                        var used = isCpu ? requested.Cpu : requested.Mem;
                         return (Node: n.Name, Alloc: alloc, Free: alloc - used);
                     }).ToList();
                     var largest = free.Count == 0 ? default : free.MaxBy(f => f.Alloc);

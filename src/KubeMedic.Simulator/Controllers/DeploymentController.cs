@@ -351,7 +351,6 @@ internal sealed class DeploymentController(SimContext ctx) : Controller(ctx)
                 if (now >= due)
                 {
                     PodUtil.SetCondition(status, "Progressing", "False", "ProgressDeadlineExceeded", $"ReplicaSet \"{rsName}\" has timed out progressing.", now, withUpdateTime: true);
-                    Ctx.Events.Warning(d, "ProgressDeadlineExceeded", $"Deployment \"{d.Name()}\" has timed out progressing.", "deployment-controller");
                 }
                 else
                 {
