@@ -26,6 +26,5 @@ internal static class CommandCatalog
         yield return AutopilotCommand.Create();
         yield return TriageCommand.Create();
         yield return SnapshotCommand.Create();
-        yield return SimCommand.Create();
     }
 }
