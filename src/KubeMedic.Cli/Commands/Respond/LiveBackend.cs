@@ -31,6 +31,9 @@ internal sealed record LiveBackendOptions
     /// <summary>Why Prometheus evidence is not available, when it is not (shown to the user).</summary>
     public string? PrometheusSkipped { get; init; }
     public string Actor { get; init; } = AuditLog.CurrentActor("respond");
+
+    /// <summary>Called when the backend is disposed (e.g. stops the embedded simulator it was started on).</summary>
+    public Func<ValueTask>? OnDispose { get; init; }
 }
 
 /// <summary>
@@ -259,7 +262,7 @@ internal sealed class LiveBackend(IKubernetes client, string description, Func<C
         };
     }
 
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    public ValueTask DisposeAsync() => options.OnDispose?.Invoke() ?? ValueTask.CompletedTask;
 
     private static string Describe(RemedyPlan plan, string diff)
     {
