@@ -79,7 +79,7 @@ internal sealed class AppModel
     public List<string> Paths { get; init; } = [];
 
     /// <summary>Seconds after start before the app answers at all.</summary>
-    public double StartupSeconds { get; init; } = 2;
+    public double StartupSeconds { get; init; }
 
     public long CpuMilli { get; init; } = 10;
     public long MemoryBaseBytes { get; init; } = 32L * 1024 * 1024;
@@ -158,6 +158,7 @@ internal static class ImageRef
     public static string FullyQualified(string image)
     {
         var n = Normalize(image);
+        if (!n.Contains('/')) return "docker.io/library/" + n;
         var first = n.Split('/')[0];
         if (first.Contains('.') || first.Contains(':') || first == "localhost") return n;
         return n.Contains('/') ? "docker.io/" + n : "docker.io/library/" + n;

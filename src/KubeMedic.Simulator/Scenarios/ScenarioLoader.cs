@@ -257,7 +257,7 @@ internal static class ScenarioLoader
             Image = image,
             Ports = ports,
             Paths = paths,
-            StartupSeconds = Get(map, "startupSeconds") is { } ss ? Double(ss, file) : 2,
+            StartupSeconds = Get(map, "startupSeconds") is { } ss ? Double(ss, file) : 0,
             CpuMilli = Get(map, "cpu") is { } cpu ? Store.Quantity.MilliCpu(Quantity(cpu, file)) : 10,
             MemoryBaseBytes = baseMem,
             LeakBytesPerMinute = leak,

@@ -32,7 +32,15 @@ internal static class Json
         var n = node.At(path);
         if (n is JsonValue v)
         {
-            if (v.GetValueKind() == JsonValueKind.Number) return v.TryGetValue<long>(out var l) ? l : (long)v.GetValue<double>();
+            if (v.GetValueKind() == JsonValueKind.Number)
+            {
+                if (v.TryGetValue<long>(out var l)) return l;
+                if (v.TryGetValue<int>(out var i)) return i;
+                if (v.TryGetValue<double>(out var d)) return (long)d;
+                if (v.TryGetValue<decimal>(out var m)) return (long)m;
+                return double.TryParse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var x) ? (long)x : null;
+            }
+
             if (v.GetValueKind() == JsonValueKind.String && long.TryParse(v.GetValue<string>(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var p)) return p;
         }
 
