@@ -22,5 +22,6 @@ internal static class CommandCatalog
         yield return ServeCommand.Create();
         yield return FixCommand.Create();
         yield return AutopilotCommand.Create();
+        yield return SimCommand.Create();
     }
 }
