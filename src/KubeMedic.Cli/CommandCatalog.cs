@@ -22,6 +22,5 @@ internal static class CommandCatalog
         yield return ServeCommand.Create();
         yield return FixCommand.Create();
         yield return AutopilotCommand.Create();
-        yield return SimCommand.Create();
     }
 }
