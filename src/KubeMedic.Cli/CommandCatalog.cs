@@ -12,6 +12,8 @@ internal static class CommandCatalog
         yield return IncidentCommand.Create();
         yield return RunbookCommand.Create();
         yield return PostmortemCommand.Create();
+        yield return DemoCommand.Create();
+        yield return RespondCommand.Create();
         yield return AlertsCommand.Create();
         yield return SloCommand.Create();
         yield return DashboardCommand.Create();
@@ -22,5 +24,7 @@ internal static class CommandCatalog
         yield return ServeCommand.Create();
         yield return FixCommand.Create();
         yield return AutopilotCommand.Create();
+        yield return TriageCommand.Create();
+        yield return SnapshotCommand.Create();
     }
 }

@@ -81,7 +81,10 @@ public sealed class Kubectl
     }
 
     /// <summary>Starts a long-running kubectl (get -w, logs -f) and kills it after <paramref name="duration"/>.</summary>
-    public async Task<Result> RunForAsync(TimeSpan duration, Func<Task>? whileRunning, params string[] args)
+    public Task<Result> RunForAsync(TimeSpan duration, Func<Task>? whileRunning, params string[] args) =>
+        RunForAsync(TimeSpan.FromSeconds(1.5), duration, whileRunning, args);
+
+    public async Task<Result> RunForAsync(TimeSpan startup, TimeSpan duration, Func<Task>? whileRunning, params string[] args)
     {
         var psi = new ProcessStartInfo(Binary) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add("--kubeconfig");
@@ -93,7 +96,7 @@ public sealed class Kubectl
         using var process = Process.Start(psi)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        await Task.Delay(startup);
         if (whileRunning is not null) await whileRunning();
         await Task.Delay(duration);
         if (!process.HasExited) process.Kill(entireProcessTree: true);

@@ -134,7 +134,7 @@ public sealed class KubectlReadTests(HealthyFixture sim) : IClassFixture<Healthy
     [Fact]
     public async Task Get_watch_streams_table_rows()
     {
-        var r = await K.RunForAsync(TimeSpan.FromSeconds(2), async () =>
+        var r = await K.RunForAsync(TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(2), async () =>
         {
             await sim.Cluster.InjectAsync(new SimFault("apply")
             {

@@ -142,9 +142,13 @@ public sealed class WorkloadTests(WorkloadFixture sim) : IClassFixture<WorkloadF
         {
             Manifest = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: chatty\n  namespace: default\nspec:\n  containers:\n  - name: c\n    image: batch:1\n",
         });
-        await sim.Cluster.AdvanceAsync(TimeSpan.FromSeconds(3));
-        var r = await K.RunForAsync(TimeSpan.FromSeconds(2), async () => await sim.Cluster.AdvanceAsync(TimeSpan.FromSeconds(10)), "logs", "-f", "chatty");
-        r.Out.ShouldContain("processing batch");
+        for (var i = 0; i < 20 && sim.Cluster.Get("pods", "default", "chatty")?["status"]?["containerStatuses"]?[0]?["state"]?["running"] is null; i++)
+        {
+            await sim.Cluster.AdvanceAsync(TimeSpan.FromSeconds(1));
+        }
+
+        var r = await K.RunForAsync(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(2), async () => await sim.Cluster.AdvanceAsync(TimeSpan.FromSeconds(10)), "logs", "-f", "chatty");
+        r.Out.ShouldContain("processing batch", customMessage: r.Err);
         r.Out.ShouldContain("ERROR cannot reach queue");
         _ = pod;
     }
