@@ -282,5 +282,30 @@ public sealed class ApiTests(EmptyFixture sim) : IClassFixture<EmptyFixture>
         sim.Cluster.Get("replicasets", "default", "fg").ShouldBeNull();
     }
 
+    [Fact]
+    public async Task Eviction_honours_pod_disruption_budgets()
+    {
+        using var http = Http();
+        await http.PostAsync("/apis/apps/v1/namespaces/default/deployments", Content("""
+            {"metadata":{"name":"guarded"},"spec":{"replicas":1,"selector":{"matchLabels":{"app":"guarded"}},"template":{"metadata":{"labels":{"app":"guarded"}},"spec":{"containers":[{"name":"c","image":"nginx:1.27"}]}}}}
+            """));
+        await http.PostAsync("/apis/policy/v1/namespaces/default/poddisruptionbudgets", Content("""
+            {"metadata":{"name":"guarded"},"spec":{"minAvailable":1,"selector":{"matchLabels":{"app":"guarded"}}}}
+            """));
+        await sim.Cluster.AdvanceAsync(TimeSpan.FromSeconds(10));
+        var pod = sim.Cluster.List("pods", "default", "app=guarded").Single()["metadata"]!["name"]!.GetValue<string>();
+        var eviction = "{\"apiVersion\":\"policy/v1\",\"kind\":\"Eviction\",\"metadata\":{\"name\":\"" + pod + "\",\"namespace\":\"default\"}}";
+        var blocked = await http.PostAsync($"/api/v1/namespaces/default/pods/{pod}/eviction", Content(eviction));
+        blocked.StatusCode.ShouldBe(HttpStatusCode.TooManyRequests);
+        var status = JsonNode.Parse(await blocked.Content.ReadAsStringAsync())!;
+        status["message"]!.GetValue<string>().ShouldBe("Cannot evict pod as it would violate the pod's disruption budget.");
+        status["details"]!["causes"]![0]!["message"]!.GetValue<string>().ShouldBe("The disruption budget guarded needs 1 healthy pods and has 1 currently");
+
+        await http.DeleteAsync("/apis/policy/v1/namespaces/default/poddisruptionbudgets/guarded");
+        var allowed = await http.PostAsync($"/api/v1/namespaces/default/pods/{pod}/eviction", Content(eviction));
+        allowed.StatusCode.ShouldBe(HttpStatusCode.Created);
+        sim.Cluster.Get("pods", "default", pod)!["metadata"]!["deletionTimestamp"].ShouldNotBeNull();
+    }
+
     private static StringContent Content(string json) => new(json, System.Text.Encoding.UTF8, "application/json");
 }
