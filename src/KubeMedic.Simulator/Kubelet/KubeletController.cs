@@ -534,10 +534,9 @@ internal sealed class KubeletController(SimContext ctx) : Controller(ctx)
         wake(c.EndsAt);
 
         var readiness = spec.Obj("readinessProbe");
-        var startupDone = uptime.TotalSeconds >= (readiness is null ? 0 : 0);
         if (readiness is null)
         {
-            c.Ready = startupDone;
+            c.Ready = true;
         }
         else
         {
@@ -563,8 +562,6 @@ internal sealed class KubeletController(SimContext ctx) : Controller(ctx)
                     var probeAt = firstProbe.AddSeconds(k * period);
                     if (c.NextUnhealthyAt is null || probeAt >= c.NextUnhealthyAt)
                     {
-                        var failures = (int)(readiness.Long("failureThreshold") ?? 3);
-                        _ = failures;
                         Ctx.Events.Warning(pod, "Unhealthy", $"Readiness probe failed: {message}", "kubelet", nodeName, fp);
                         c.NextUnhealthyAt = probeAt.AddSeconds(period);
                     }
