@@ -179,7 +179,13 @@ internal sealed class KubeletController(SimContext ctx) : Controller(ctx)
 
             foreach (var c in pod.Arr("spec.containers").Objects())
             {
-                rt.Containers.Add(new ContainerRuntime { Name = c.Str("name") ?? "", Image = c.Str("image") ?? "", App = Ctx.Scenario.AppFor(c.Str("image") ?? "") });
+                rt.Containers.Add(new ContainerRuntime
+                {
+                    Name = c.Str("name") ?? "",
+                    Image = c.Str("image") ?? "",
+                    App = Ctx.Scenario.AppFor(c.Str("image") ?? ""),
+                    Pace = 0.9 + (Names.Fnv32a(uid + "/" + c.Str("name")) % 2001 / 10000.0),
+                });
             }
 
             Runtime.Pods[uid] = rt;
@@ -485,9 +491,10 @@ internal sealed class KubeletController(SimContext ctx) : Controller(ctx)
         }
 
         var limit = Quantity.Bytes(spec.Str("resources.limits.memory"));
-        if (limit > 0 && c.App.TimeToReach(limit) is { } oomAfter && (end is null || now + oomAfter < end.Value.At))
+        if (limit > 0 && c.App.TimeToReach(limit) is { } modelOom)
         {
-            end = (now + oomAfter, "OOMKilled", 137);
+            var oomAfter = TimeSpan.FromTicks((long)(modelOom.Ticks / c.Pace));
+            if (end is null || now + oomAfter < end.Value.At) end = (now + oomAfter, "OOMKilled", 137);
         }
 
         if (spec.Obj("livenessProbe") is { } liveness && LivenessKillAfter(liveness, c, spec, rt) is { } killAfter && (end is null || now + killAfter < end.Value.At))
