@@ -1,8 +1,6 @@
 using System.CommandLine;
 using System.Net;
 using k8s;
-using k8s.LeaderElection;
-using k8s.LeaderElection.ResourceLock;
 using KubeMedic.Cli.Common;
 using KubeMedic.Core;
 using KubeMedic.Core.Policy;
@@ -112,47 +110,8 @@ internal static class AutopilotCommand
         return command;
     }
 
-    /// <summary>Runs <paramref name="loop"/> only while this process holds the Lease; stops it when leadership is lost.</summary>
-    private static async Task RunAsLeaderAsync(IKubernetes client, string ns, string name, Func<CancellationToken, Task> loop, TextWriter log, CancellationToken ct)
-    {
-        var identity = $"{Environment.GetEnvironmentVariable("POD_NAME") ?? Environment.MachineName}-{Environment.ProcessId}";
-        while (!ct.IsCancellationRequested)
-        {
-            using var elector = new LeaderElector(new LeaderElectionConfig(new LeaseLock(client, ns, name, identity))
-            {
-                LeaseDuration = TimeSpan.FromSeconds(15),
-                RenewDeadline = TimeSpan.FromSeconds(10),
-                RetryPeriod = TimeSpan.FromSeconds(2),
-            });
-            using var leading = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            Task? work = null;
-            elector.OnStartedLeading += () =>
-            {
-                log.WriteLine($"autopilot: leader ({identity}) via Lease {ns}/{name}");
-                work = Task.Run(() => loop(leading.Token), CancellationToken.None);
-            };
-            elector.OnNewLeader += leader =>
-            {
-                if (leader != identity)
-                {
-                    log.WriteLine($"autopilot: standing by; leader is {leader}");
-                }
-            };
-            try
-            {
-                await elector.RunUntilLeadershipLostAsync(ct);
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-            }
-
-            await leading.CancelAsync();
-            if (work is not null)
-            {
-                await work;
-            }
-        }
-    }
+    private static Task RunAsLeaderAsync(IKubernetes client, string ns, string name, Func<CancellationToken, Task> loop, TextWriter log, CancellationToken ct) =>
+        new LeaderGate(client, ns, name, $"{Environment.GetEnvironmentVariable("POD_NAME") ?? Environment.MachineName}-{Environment.ProcessId}", log).RunAsync(loop, ct);
 }
 
 /// <summary>The autopilot's own metrics (prometheus-net).</summary>

@@ -110,7 +110,9 @@ internal static class FixCommand
                     continue;
                 }
 
-                var preview = await executor.DryRunAsync(request, ct);
+                var preview = parse.GetValue(apply)
+                    ? new RepairOutcome("", RepairResult.DryRun, plan, RepairExecutor.Preview(plan, await api.GetAsync(plan.Target, ct), color).Diff, null, null)
+                    : await executor.DryRunAsync(request, ct);
                 if (format == OutputFormat.Table)
                 {
                     PrintPlan(plan, preview.Diff, color);

@@ -34,7 +34,10 @@ public sealed record AutopilotPolicy
 
     public CircuitBreaker Circuit { get; init; } = new(3, TimeSpan.FromHours(1), TimeSpan.FromMinutes(30));
 
-    /// <summary>Never take down more than this percentage of a workload's replicas at once (at least one pod may always be touched).</summary>
+    /// <summary>
+    /// Never take down more than this percentage of a workload's replicas at once. Counted over healthy pods: pods that are already
+    /// broken do not count, and at least one pod may always be touched.
+    /// </summary>
     public int MaxReplicaPercent { get; init; } = 50;
 
     public StormGuard Storm { get; init; } = new(10, TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15));

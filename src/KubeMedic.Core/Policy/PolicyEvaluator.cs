@@ -160,11 +160,13 @@ public sealed class PolicyEvaluator(AutopilotPolicy policy)
             return PolicyDecision.Deny(PolicyRules.Storm, $"storm: {Policy.Storm.Findings}+ new findings within {Policy.Storm.Window}; no new repairs until {Policy.Storm.Cooldown} after it ends");
         }
 
+        // Blast radius counts the healthy pods taken down at once: replacing pods that are already broken risks nothing.
         var current = Math.Max(action.CurrentReplicas, 0);
         var allowedAtOnce = Math.Max(1, (int)Math.Floor(current * Policy.MaxReplicaPercent / 100.0));
-        if (action.ReplicasAffected > allowedAtOnce)
+        var healthyTouched = DisruptedHealthy(action, facts);
+        if (healthyTouched > allowedAtOnce)
         {
-            return PolicyDecision.Deny(PolicyRules.BlastRadius, $"touches {action.ReplicasAffected} of {current} replicas at once (max {Policy.MaxReplicaPercent}% = {allowedAtOnce})");
+            return PolicyDecision.Deny(PolicyRules.BlastRadius, $"takes down {healthyTouched} healthy of {current} replicas at once (max {Policy.MaxReplicaPercent}% = {allowedAtOnce})");
         }
 
         if (action.ResultingReplicas < current)

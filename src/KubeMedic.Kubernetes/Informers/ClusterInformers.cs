@@ -20,19 +20,26 @@ public sealed class ClusterInformers
     public ClusterInformers(IKubernetes client, TimeProvider? time = null)
     {
         const int timeout = 300;
-        Pods = new("Pod", "v1", (watch, rv, ct) => client.CoreV1.ListPodForAllNamespacesWithHttpMessagesAsync(
-            allowWatchBookmarks: watch ? true : null, resourceVersion: rv, timeoutSeconds: watch ? timeout : null, watch: watch, cancellationToken: ct), _changes.Writer, time);
-        Deployments = new("Deployment", "apps/v1", (watch, rv, ct) => client.AppsV1.ListDeploymentForAllNamespacesWithHttpMessagesAsync(
-            allowWatchBookmarks: watch ? true : null, resourceVersion: rv, timeoutSeconds: watch ? timeout : null, watch: watch, cancellationToken: ct), _changes.Writer, time);
-        ReplicaSets = new("ReplicaSet", "apps/v1", (watch, rv, ct) => client.AppsV1.ListReplicaSetForAllNamespacesWithHttpMessagesAsync(
-            allowWatchBookmarks: watch ? true : null, resourceVersion: rv, timeoutSeconds: watch ? timeout : null, watch: watch, cancellationToken: ct), _changes.Writer, time);
-        Nodes = new("Node", "v1", (watch, rv, ct) => client.CoreV1.ListNodeWithHttpMessagesAsync(
-            allowWatchBookmarks: watch ? true : null, resourceVersion: rv, timeoutSeconds: watch ? timeout : null, watch: watch, cancellationToken: ct), _changes.Writer, time);
-        Events = new("Event", "v1", (watch, rv, ct) => client.CoreV1.ListEventForAllNamespacesWithHttpMessagesAsync(
-            allowWatchBookmarks: watch ? true : null, resourceVersion: rv, timeoutSeconds: watch ? timeout : null, watch: watch, cancellationToken: ct), null, time);
-        Pdbs = new("PodDisruptionBudget", "policy/v1", (watch, rv, ct) => client.PolicyV1.ListPodDisruptionBudgetForAllNamespacesWithHttpMessagesAsync(
-            allowWatchBookmarks: watch ? true : null, resourceVersion: rv, timeoutSeconds: watch ? timeout : null, watch: watch, cancellationToken: ct), null, time);
+        const int PageSize = 500;
+        Pods = new("Pod", "v1", (watch, rv, cont, ct) => client.CoreV1.ListPodForAllNamespacesWithHttpMessagesAsync(
+            allowWatchBookmarks: watch ? true : null, continueParameter: cont, limit: watch ? null : PageSize, resourceVersion: rv, timeoutSeconds: watch ? timeout : null, watch: watch, cancellationToken: ct), _changes.Writer, time, summarize: PodState.Of);
+        Deployments = new("Deployment", "apps/v1", (watch, rv, cont, ct) => client.AppsV1.ListDeploymentForAllNamespacesWithHttpMessagesAsync(
+            allowWatchBookmarks: watch ? true : null, continueParameter: cont, limit: watch ? null : PageSize, resourceVersion: rv, timeoutSeconds: watch ? timeout : null, watch: watch, cancellationToken: ct), _changes.Writer, time);
+        ReplicaSets = new("ReplicaSet", "apps/v1", (watch, rv, cont, ct) => client.AppsV1.ListReplicaSetForAllNamespacesWithHttpMessagesAsync(
+            allowWatchBookmarks: watch ? true : null, continueParameter: cont, limit: watch ? null : PageSize, resourceVersion: rv, timeoutSeconds: watch ? timeout : null, watch: watch, cancellationToken: ct), _changes.Writer, time);
+        Nodes = new("Node", "v1", (watch, rv, cont, ct) => client.CoreV1.ListNodeWithHttpMessagesAsync(
+            allowWatchBookmarks: watch ? true : null, continueParameter: cont, limit: watch ? null : PageSize, resourceVersion: rv, timeoutSeconds: watch ? timeout : null, watch: watch, cancellationToken: ct), _changes.Writer, time);
+        Events = new("Event", "v1", (watch, rv, cont, ct) => client.CoreV1.ListEventForAllNamespacesWithHttpMessagesAsync(
+            allowWatchBookmarks: watch ? true : null, continueParameter: cont, limit: watch ? null : PageSize, resourceVersion: rv, timeoutSeconds: watch ? timeout : null, watch: watch, cancellationToken: ct), null, time, keep: KeepEvent);
+        Pdbs = new("PodDisruptionBudget", "policy/v1", (watch, rv, cont, ct) => client.PolicyV1.ListPodDisruptionBudgetForAllNamespacesWithHttpMessagesAsync(
+            allowWatchBookmarks: watch ? true : null, continueParameter: cont, limit: watch ? null : PageSize, resourceVersion: rv, timeoutSeconds: watch ? timeout : null, watch: watch, cancellationToken: ct), null, time);
     }
+
+    /// <summary>
+    /// Events the diagnosis reads: every Warning, and the Normal ones it quotes (Killing: liveness restarts; Evicted; Preempting).
+    /// The routine Normal events (Scheduled, Pulled, Created, Started, ...) are not kept: on a big cluster they are most of the memory.
+    /// </summary>
+    public static bool KeepEvent(Corev1Event e) => e.Type != "Normal" || e.Reason is "Killing" or "Evicted" or "Preempting";
 
     public Informer<V1Pod, V1PodList> Pods { get; }
     public Informer<V1Deployment, V1DeploymentList> Deployments { get; }
@@ -50,6 +57,29 @@ public sealed class ClusterInformers
 
     public Task WaitForSyncAsync(CancellationToken ct) =>
         Task.WhenAll(Pods.Synced, Deployments.Synced, ReplicaSets.Synced, Nodes.Synced, Events.Synced, Pdbs.Synced).WaitAsync(ct);
+
+    /// <summary>Every cached object as one <c>{"kind":"List","items":[...]}</c> document, read straight from the cache (no copy).</summary>
+    public Stream OpenList() => new ConcatStream(ListParts());
+
+    private IEnumerable<byte[]> ListParts()
+    {
+        yield return Encoding.UTF8.GetBytes("{\"apiVersion\":\"v1\",\"kind\":\"List\",\"items\":[");
+        var comma = Encoding.UTF8.GetBytes(",");
+        var first = true;
+        foreach (var raw in Nodes.RawItems().Concat(Deployments.RawItems()).Concat(ReplicaSets.RawItems()).Concat(Pods.RawItems())
+                     .Concat(Pdbs.RawItems()).Concat(Events.RawItems()))
+        {
+            if (!first)
+            {
+                yield return comma;
+            }
+
+            yield return raw;
+            first = false;
+        }
+
+        yield return Encoding.UTF8.GetBytes("]}");
+    }
 
     /// <summary>Writes every cached object as one <c>{"kind":"List","items":[...]}</c> document.</summary>
     public void WriteList(Stream output)
@@ -71,5 +101,87 @@ public sealed class ClusterInformers
         }
 
         output.Write(Encoding.UTF8.GetBytes("]}"));
+    }
+}
+
+/// <summary>Pod states as in the seed-001 status summary, computed once when a pod arrives.</summary>
+public static class PodState
+{
+    public const byte Running = 1;
+    public const byte Pending = 2;
+    public const byte Error = 3;
+    public const byte Succeeded = 4;
+
+    public static byte Of(V1Pod pod)
+    {
+        var phase = pod.Status?.Phase;
+        var bad = pod.Status?.ContainerStatuses?.Any(c => c.State?.Waiting?.Reason is { } r && r is not ("ContainerCreating" or "PodInitializing")) == true;
+        return phase switch
+        {
+            "Succeeded" => Succeeded,
+            "Pending" when !bad => Pending,
+            "Running" when !bad => Running,
+            _ => Error,
+        };
+    }
+}
+
+/// <summary>A read-only stream over a sequence of byte arrays.</summary>
+internal sealed class ConcatStream(IEnumerable<byte[]> parts) : Stream
+{
+    private readonly IEnumerator<byte[]> _parts = parts.GetEnumerator();
+    private byte[]? _current;
+    private int _offset;
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        var written = 0;
+        while (written < buffer.Length)
+        {
+            if (_current is null || _offset >= _current.Length)
+            {
+                if (!_parts.MoveNext())
+                {
+                    break;
+                }
+
+                _current = _parts.Current;
+                _offset = 0;
+                continue;
+            }
+
+            var n = Math.Min(buffer.Length - written, _current.Length - _offset);
+            _current.AsSpan(_offset, n).CopyTo(buffer[written..]);
+            _offset += n;
+            written += n;
+        }
+
+        return written;
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _parts.Dispose();
+        }
+
+        base.Dispose(disposing);
     }
 }

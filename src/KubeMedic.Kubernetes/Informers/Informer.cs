@@ -55,18 +55,24 @@ public sealed class Informer<T, TList>
     where T : class, IKubernetesObject<V1ObjectMeta>
     where TList : class, IKubernetesObject<V1ListMeta>, IItems<T>
 {
-    public delegate Task<HttpOperationResponse<TList>> ListCall(bool watch, string? resourceVersion, CancellationToken ct);
+    /// <summary>One list page (watch false: <paramref name="continueToken"/> pages, limit 500) or a watch (watch true).</summary>
+    public delegate Task<HttpOperationResponse<TList>> ListCall(bool watch, string? resourceVersion, string? continueToken, CancellationToken ct);
 
     private readonly ListCall _call;
     private readonly string _apiVersion;
     private readonly ChannelWriter<InformerEvent>? _events;
     private readonly TimeProvider _time;
-    private readonly ConcurrentDictionary<string, (string ResourceVersion, byte[] Json)> _store = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (string ResourceVersion, byte[] Json, byte Summary)> _store = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Func<T, bool>? _keep;
+    private readonly Func<T, byte>? _summarize;
     private string? _resourceVersion;
 
-    public Informer(string kind, string apiVersion, ListCall call, ChannelWriter<InformerEvent>? events, TimeProvider? time = null)
+    public Informer(string kind, string apiVersion, ListCall call, ChannelWriter<InformerEvent>? events, TimeProvider? time = null,
+        Func<T, bool>? keep = null, Func<T, byte>? summarize = null)
     {
+        _keep = keep;
+        _summarize = summarize;
         Kind = kind;
         _apiVersion = apiVersion;
         _call = call;
@@ -88,6 +94,9 @@ public sealed class Informer<T, TList>
     public JsonObject? Get(string key) => _store.TryGetValue(key, out var v) ? JsonNode.Parse(v.Json)!.AsObject() : null;
 
     public IEnumerable<byte[]> RawItems() => _store.Values.Select(v => v.Json);
+
+    /// <summary>The small per-object summaries computed when objects arrive (e.g. a pod's state), without parsing the JSON.</summary>
+    public IEnumerable<byte> Summaries() => _store.Values.Select(v => v.Summary);
 
     public IEnumerable<JsonObject> Items() => _store.Values.Select(v => JsonNode.Parse(v.Json)!.AsObject());
 
@@ -155,18 +164,27 @@ public sealed class Informer<T, TList>
     private async Task ListAsync(CancellationToken ct)
     {
         Stats.List();
-        using var response = await _call(false, null, ct);
-        var list = response.Body;
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var item in list.Items)
+        string? continueToken = null;
+        string? resourceVersion;
+        do
         {
-            var key = Upsert(item, out var type);
-            seen.Add(key);
-            if (type is { } t)
+            using var response = await _call(false, null, continueToken, ct);
+            var list = response.Body;
+            foreach (var item in list.Items)
             {
-                Emit(t, key);
+                var key = Upsert(item, out var type);
+                seen.Add(key);
+                if (type is { } t)
+                {
+                    Emit(t, key);
+                }
             }
+
+            continueToken = list.Metadata?.ContinueProperty is { Length: > 0 } c ? c : null;
+            resourceVersion = list.Metadata?.ResourceVersion;
         }
+        while (continueToken is not null);
 
         foreach (var key in _store.Keys.Where(k => !seen.Contains(k)).ToList())
         {
@@ -176,7 +194,7 @@ public sealed class Informer<T, TList>
             }
         }
 
-        Volatile.Write(ref _resourceVersion, list.Metadata?.ResourceVersion);
+        Volatile.Write(ref _resourceVersion, resourceVersion);
     }
 
     /// <summary>Watches until the server ends the stream. Returns true when the resourceVersion is gone (410): relist.</summary>
@@ -185,7 +203,7 @@ public sealed class Informer<T, TList>
         Stats.Watch();
         Exception? error = null;
 #pragma warning disable CS0618 // the IAsyncEnumerable watch over a typed list call is the supported shape in 21.x
-        var stream = _call(true, ResourceVersion, ct).WatchAsync<T, TList>(e => error ??= e, ct);
+        var stream = _call(true, ResourceVersion, null, ct).WatchAsync<T, TList>(e => error ??= e, ct);
 #pragma warning restore CS0618
         await foreach (var (type, item) in stream.WithCancellation(ct))
         {
@@ -243,6 +261,12 @@ public sealed class Informer<T, TList>
         item.Kind ??= Kind;
         item.ApiVersion ??= _apiVersion;
         var key = Key(item);
+        if (_keep is not null && !_keep(item))
+        {
+            type = _store.TryRemove(key, out _) ? InformerEventType.Deleted : null;
+            return key;
+        }
+
         var rv = item.Metadata?.ResourceVersion ?? "";
         if (_store.TryGetValue(key, out var existing) && existing.ResourceVersion == rv && rv.Length > 0)
         {
@@ -250,9 +274,10 @@ public sealed class Informer<T, TList>
             return key;
         }
 
+        item.Metadata?.ManagedFields?.Clear(); // server bookkeeping: never used, often the largest part of an object
         var json = Encoding.UTF8.GetBytes(KubernetesJson.Serialize(item));
         type = _store.ContainsKey(key) ? InformerEventType.Modified : InformerEventType.Added;
-        _store[key] = (rv, json);
+        _store[key] = (rv, json, _summarize?.Invoke(item) ?? 0);
         return key;
     }
 

@@ -96,6 +96,7 @@ public sealed class Autopilot
     private readonly ConcurrentDictionary<string, byte> _notified = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Task> _verifications = new(StringComparer.Ordinal);
     private readonly List<DateTimeOffset> _detections = [];
+    private readonly HashSet<string> _failingObjects = new(StringComparer.Ordinal);
     private readonly HashSet<string> _escalatedOpen = new(StringComparer.Ordinal);
     private int _actions;
     private int _succeeded;
@@ -202,10 +203,16 @@ public sealed class Autopilot
         {
             if (_firstSeen.TryAdd(f.Id, now))
             {
-                _detections.Add(now);
                 _metrics.Detected(f.Code);
+                // A storm is many things failing at once: count each failing object once, not each of its symptoms.
+                if (_failingObjects.Add(f.Object.ToString()))
+                {
+                    _detections.Add(now);
+                }
             }
         }
+
+        _failingObjects.IntersectWith(findings.Select(f => f.Object.ToString()));
 
         _detections.RemoveAll(d => now - d > _options.Policy.Storm.Window + _options.Policy.Storm.Cooldown);
         lock (_escalatedOpen)
@@ -213,8 +220,14 @@ public sealed class Autopilot
             _escalatedOpen.RemoveWhere(id => !present.Contains(id));
         }
 
-        // Act on root causes only: a finding another present finding explains ("caused-by") is a symptom, handled with its cause.
-        foreach (var finding in RootCauses(findings).Where(f => f.Severity >= Severity.Medium || RemedyEngine.Codes.Contains(f.Code)).OrderByDescending(f => f.Severity))
+        // Every finding with a remedy is handled (its plan may still escalate); a finding without one is escalated only when it is a
+        // root cause - a symptom another present finding explains ("caused-by") goes with its cause. Root causes first, then severity,
+        // so that for one workload the cause's remedy runs and the symptom's is held back by the in-progress and rate-limit rules.
+        var roots = RootCauses(findings).Select(f => f.Id).ToHashSet(StringComparer.Ordinal);
+        var work = findings
+            .Where(f => RemedyEngine.Codes.Contains(f.Code) || (roots.Contains(f.Id) && f.Severity >= Severity.Medium))
+            .OrderByDescending(f => roots.Contains(f.Id)).ThenByDescending(f => f.Severity).ThenBy(f => f.Id, StringComparer.Ordinal);
+        foreach (var finding in work)
         {
             ct.ThrowIfCancellationRequested();
             try
@@ -254,6 +267,11 @@ public sealed class Autopilot
         {
             await EscalateAsync(finding, $"no automatic remedy for '{finding.Code}': {finding.Summary}", "no-remedy", null, ct);
             return;
+        }
+
+        if (finding.Object.Kind is not ("Pod" or "Node") && History(now).Actions.Any(a => a.Outcome == ActionOutcome.InProgress && a.WorkloadKey == PolicyEvaluator.Key(finding.Object)))
+        {
+            return; // a repair of this workload is under way; judge its other findings after it settles
         }
 
         ResolvedTarget resolved;
@@ -332,6 +350,7 @@ public sealed class Autopilot
         var key = PolicyEvaluator.Key(request.Workload);
         Interlocked.Increment(ref _actions);
         await _options.Log.WriteLineAsync($"autopilot: {plan.Remedy} {plan.Target}: {plan.Why}");
+        var podsBefore = await RolloutVerifier.PodNamesAsync(_api, request.Workload, ct);
         var applied = await ApplyOnlyAsync(request, id, ct);
         if (applied is null)
         {
@@ -344,7 +363,7 @@ public sealed class Autopilot
         {
             try
             {
-                var outcome = await _executor.VerifyAndSettleAsync(request, id, applied.Value, "", _options.Verify, ct);
+                var outcome = await _executor.VerifyAndSettleAsync(request, id, applied.Value, "", _options.Verify with { PodsBefore = podsBefore }, ct);
                 switch (outcome.Result)
                 {
                     case RepairResult.Succeeded:
@@ -527,22 +546,20 @@ public sealed class Autopilot
     private AutopilotStatus Status(int findings, ActionHistory history, DateTimeOffset now)
     {
         int total = 0, running = 0, error = 0, pending = 0;
-        foreach (var pod in _informers.Pods.Items())
+        foreach (var state in _informers.Pods.Summaries())
         {
             total++;
-            var phase = pod.Str("status", "phase");
-            var waitingBad = pod.Objects("status", "containerStatuses").Any(c => c.Str("state", "waiting", "reason") is { } r && r != "ContainerCreating" && r != "PodInitializing");
-            if (phase == "Pending" && !waitingBad)
+            switch (state)
             {
-                pending++;
-            }
-            else if (phase == "Running" && !waitingBad)
-            {
-                running++;
-            }
-            else if (phase != "Succeeded")
-            {
-                error++;
+                case PodState.Running:
+                    running++;
+                    break;
+                case PodState.Pending:
+                    pending++;
+                    break;
+                case PodState.Error:
+                    error++;
+                    break;
             }
         }
 

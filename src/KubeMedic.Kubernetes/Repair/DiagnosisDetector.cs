@@ -12,10 +12,8 @@ public sealed class DiagnosisDetector(DiagnosisEngine? engine = null) : IFinding
 
     public IReadOnlyList<Finding> Detect(ClusterInformers informers, DateTimeOffset now)
     {
-        using var buffer = new MemoryStream();
-        informers.WriteList(buffer);
-        buffer.Position = 0;
-        var model = new ClusterModelBuilder().AddStream(buffer, "informers").BuildAllowEmpty();
+        using var list = informers.OpenList();
+        var model = new ClusterModelBuilder().AddStream(list, "informers").BuildAllowEmpty();
         return _engine.Diagnose(model, new DiagnoseOptions { Time = new FixedTime(now) }).Findings;
     }
 

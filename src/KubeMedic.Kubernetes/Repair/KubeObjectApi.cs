@@ -17,11 +17,38 @@ public sealed class KubeObjectApi(IKubernetes client)
 {
     public IKubernetes Client { get; } = client;
 
+    /// <summary>Retries on 429, 5xx and dropped connections (every remedy patch sets absolute values, so a repeat is harmless).</summary>
+    public int Retries { get; init; } = 4;
+
+    private async Task<T> Retry<T>(Func<Task<T>> call, CancellationToken ct)
+    {
+        var delay = TimeSpan.FromMilliseconds(200);
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (Exception ex) when (attempt < Retries && Transient(ex) && !ct.IsCancellationRequested)
+            {
+                await Task.Delay(delay, ct);
+                delay *= 2;
+            }
+        }
+    }
+
+    public static bool Transient(Exception ex) => ex switch
+    {
+        HttpOperationException h => (int)h.Response.StatusCode is 429 or >= 500,
+        HttpRequestException or IOException => true,
+        _ => false,
+    };
+
     public async Task<JsonObject?> GetAsync(ObjectRef obj, CancellationToken ct)
     {
         try
         {
-            object? value = obj.Kind switch
+            var value = await Retry<object?>(async () => obj.Kind switch
             {
                 "Deployment" => await Client.AppsV1.ReadNamespacedDeploymentAsync(obj.Name, Ns(obj), cancellationToken: ct),
                 "StatefulSet" => await Client.AppsV1.ReadNamespacedStatefulSetAsync(obj.Name, Ns(obj), cancellationToken: ct),
@@ -30,7 +57,7 @@ public sealed class KubeObjectApi(IKubernetes client)
                 "Pod" => await Client.CoreV1.ReadNamespacedPodAsync(obj.Name, Ns(obj), cancellationToken: ct),
                 "Node" => await Client.CoreV1.ReadNodeAsync(obj.Name, cancellationToken: ct),
                 _ => throw new UserInputException($"kind '{obj.Kind}' is not supported by fix (Deployment, StatefulSet, DaemonSet, ReplicaSet, Pod, Node)"),
-            };
+            }, ct);
             return ToJson(value, obj.Kind);
         }
         catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
@@ -48,38 +75,47 @@ public sealed class KubeObjectApi(IKubernetes client)
             _ => V1Patch.PatchType.JsonPatch,
         });
         const string manager = "kubemedic";
-        object result = obj.Kind switch
+        var result = await Retry<object>(async () => obj.Kind switch
         {
             "Deployment" => await Client.AppsV1.PatchNamespacedDeploymentAsync(body, obj.Name, Ns(obj), fieldManager: manager, cancellationToken: ct),
             "StatefulSet" => await Client.AppsV1.PatchNamespacedStatefulSetAsync(body, obj.Name, Ns(obj), fieldManager: manager, cancellationToken: ct),
             "DaemonSet" => await Client.AppsV1.PatchNamespacedDaemonSetAsync(body, obj.Name, Ns(obj), fieldManager: manager, cancellationToken: ct),
             "Pod" => await Client.CoreV1.PatchNamespacedPodAsync(body, obj.Name, Ns(obj), fieldManager: manager, cancellationToken: ct),
             _ => throw new UserInputException($"kind '{obj.Kind}' cannot be patched by fix"),
-        };
+        }, ct);
         return ToJson(result, obj.Kind)!;
     }
 
-    public async Task DeletePodAsync(ObjectRef pod, CancellationToken ct) =>
-        await Client.CoreV1.DeleteNamespacedPodAsync(pod.Name, Ns(pod), new V1DeleteOptions { GracePeriodSeconds = 0, PropagationPolicy = "Background" }, gracePeriodSeconds: 0, cancellationToken: ct);
+    public async Task DeletePodAsync(ObjectRef pod, CancellationToken ct)
+    {
+        try
+        {
+            await Retry<object>(async () => await Client.CoreV1.DeleteNamespacedPodAsync(pod.Name, Ns(pod), new V1DeleteOptions { GracePeriodSeconds = 0, PropagationPolicy = "Background" }, gracePeriodSeconds: 0, cancellationToken: ct), ct);
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            // already gone (a retried delete that had landed, or the controller was faster): the goal is met
+        }
+    }
 
     public async Task<IReadOnlyList<JsonObject>> ReplicaSetsAsync(string ns, CancellationToken ct) =>
-        Items((await Client.AppsV1.ListNamespacedReplicaSetAsync(ns, cancellationToken: ct)).Items, "ReplicaSet");
+        Items((await Retry(() => Client.AppsV1.ListNamespacedReplicaSetAsync(ns, cancellationToken: ct), ct)).Items, "ReplicaSet");
 
     public async Task<IReadOnlyList<JsonObject>> PodsAsync(string ns, string? labelSelector, CancellationToken ct) =>
-        Items((await Client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: labelSelector, cancellationToken: ct)).Items, "Pod");
+        Items((await Retry(() => Client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: labelSelector, cancellationToken: ct), ct)).Items, "Pod");
 
     public async Task<IReadOnlyList<JsonObject>> NodesAsync(CancellationToken ct) =>
-        Items((await Client.CoreV1.ListNodeAsync(cancellationToken: ct)).Items, "Node");
+        Items((await Retry(() => Client.CoreV1.ListNodeAsync(cancellationToken: ct), ct)).Items, "Node");
 
     public async Task<IReadOnlyList<JsonObject>> PdbsAsync(string? ns, CancellationToken ct) =>
-        Items(ns is null ? (await Client.PolicyV1.ListPodDisruptionBudgetForAllNamespacesAsync(cancellationToken: ct)).Items
-            : (await Client.PolicyV1.ListNamespacedPodDisruptionBudgetAsync(ns, cancellationToken: ct)).Items, "PodDisruptionBudget");
+        Items((await Retry(() => ns is null ? Client.PolicyV1.ListPodDisruptionBudgetForAllNamespacesAsync(cancellationToken: ct)
+            : Client.PolicyV1.ListNamespacedPodDisruptionBudgetAsync(ns, cancellationToken: ct), ct)).Items, "PodDisruptionBudget");
 
     public async Task<IReadOnlyList<JsonObject>> PriorityClassesAsync(CancellationToken ct) =>
-        Items((await Client.SchedulingV1.ListPriorityClassAsync(cancellationToken: ct)).Items, "PriorityClass");
+        Items((await Retry(() => Client.SchedulingV1.ListPriorityClassAsync(cancellationToken: ct), ct)).Items, "PriorityClass");
 
     public async Task<IReadOnlyList<JsonObject>> DeploymentsAsync(CancellationToken ct) =>
-        Items((await Client.AppsV1.ListDeploymentForAllNamespacesAsync(cancellationToken: ct)).Items, "Deployment");
+        Items((await Retry(() => Client.AppsV1.ListDeploymentForAllNamespacesAsync(cancellationToken: ct), ct)).Items, "Deployment");
 
     private static string Ns(ObjectRef obj) => obj.Namespace ?? throw new UserInputException($"{obj.Kind}/{obj.Name} needs a namespace (KIND/NAMESPACE/NAME)");
 

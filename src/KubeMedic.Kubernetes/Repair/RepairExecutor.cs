@@ -88,6 +88,7 @@ public sealed class RepairExecutor(KubeObjectApi api, AuditLog audit, TimeProvid
         }
 
         var (expected, diff) = Preview(plan, before, request.Color);
+        verify = verify with { PodsBefore = verify.PodsBefore ?? await RolloutVerifier.PodNamesAsync(api, request.Workload, ct) };
         await audit.AppendAsync(Entry(request, id, AuditPhase.Applying) with { Before = before, After = expected }, ct);
         var appliedAt = time.GetUtcNow();
         JsonObject? after;

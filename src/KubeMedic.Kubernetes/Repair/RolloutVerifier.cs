@@ -18,6 +18,9 @@ public sealed record VerifyOptions
 
     /// <summary>Re-runs diagnosis; true while the finding is still reported. Null skips that check.</summary>
     public Func<CancellationToken, Task<bool>>? FindingStillPresent { get; init; }
+
+    /// <summary>Pods of the workload that existed before the change (names). Pods not in this set are the new ones; when null, creation time decides.</summary>
+    public IReadOnlySet<string>? PodsBefore { get; init; }
 }
 
 /// <summary>
@@ -26,6 +29,18 @@ public sealed record VerifyOptions
 /// </summary>
 public sealed class RolloutVerifier(KubeObjectApi api, TimeProvider time)
 {
+    /// <summary>Names of the workload's pods now (taken just before a change).</summary>
+    public static async Task<IReadOnlySet<string>> PodNamesAsync(KubeObjectApi api, ObjectRef workload, CancellationToken ct)
+    {
+        if (workload.Namespace is not { } ns || await api.GetAsync(workload, ct) is not { } obj || obj.At("spec", "selector", "matchLabels") is not JsonObject labels)
+        {
+            return new HashSet<string>();
+        }
+
+        var selector = string.Join(',', labels.Select(kv => $"{kv.Key}={kv.Value}"));
+        return (await api.PodsAsync(ns, selector, ct)).Select(p => p.Name()).ToHashSet(StringComparer.Ordinal);
+    }
+
     public async Task<VerificationResult> VerifyAsync(ObjectRef workload, DateTimeOffset appliedAt, VerifyOptions options, CancellationToken ct)
     {
         var deadline = time.GetUtcNow() + options.Window;
@@ -49,7 +64,8 @@ public sealed class RolloutVerifier(KubeObjectApi api, TimeProvider time)
                 var selector = string.Join(',', labels.Select(kv => $"{kv.Key}={kv.Value}"));
                 foreach (var pod in await api.PodsAsync(ns, selector, ct))
                 {
-                    if (pod.At("metadata", "deletionTimestamp") is not null || Created(pod) < appliedAt.AddSeconds(-1))
+                    var old = options.PodsBefore is { } before ? before.Contains(pod.Name()) : Created(pod) < appliedAt.AddSeconds(-1);
+                    if (pod.At("metadata", "deletionTimestamp") is not null || old)
                     {
                         continue; // old pods: being replaced
                     }

@@ -142,9 +142,10 @@ public sealed class PolicyPropertyTests
             detections.Count(x => x <= d && d - x <= policy.Storm.Window).ShouldBeLessThan(policy.Storm.Findings, $"storm at {d}");
         }
 
-        // blast radius: at most maxReplicaPercent of replicas at once, one pod always allowed
-        (action.ReplicasAffected <= 1 || action.ReplicasAffected * 100 <= action.CurrentReplicas * policy.MaxReplicaPercent).ShouldBeTrue(
-            $"{action.ReplicasAffected}/{action.CurrentReplicas} > {policy.MaxReplicaPercent}%");
+        // blast radius: at most maxReplicaPercent of replicas taken down healthy at once, one pod always allowed
+        var healthyDown = Math.Max(0, action.ReplicasAffected - (action.CurrentReplicas - facts.ReadyReplicas));
+        (healthyDown <= 1 || healthyDown * 100 <= action.CurrentReplicas * policy.MaxReplicaPercent).ShouldBeTrue(
+            $"{healthyDown}/{action.CurrentReplicas} > {policy.MaxReplicaPercent}%");
 
         // PDB: never scale below it; never disrupt a healthy pod if that leaves fewer healthy than it requires
         if (action.ResultingReplicas < action.CurrentReplicas)

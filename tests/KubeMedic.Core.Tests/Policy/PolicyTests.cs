@@ -121,6 +121,7 @@ public sealed class PolicyTests
     {
         var e = new PolicyEvaluator(AutopilotPolicy.Default);
         e.Evaluate(Oom(current: 4, affected: 3), new ClusterFacts { ReadyReplicas = 4 }, ActionHistory.Empty, Now).Rule.ShouldBe(PolicyRules.BlastRadius);
+        e.Evaluate(Oom(current: 4, affected: 4), new ClusterFacts { ReadyReplicas = 0 }, ActionHistory.Empty, Now).Allowed.ShouldBeTrue(); // all broken already (Recreate rollback)
         e.Evaluate(Oom(current: 1, affected: 1), new ClusterFacts { ReadyReplicas = 0, PdbFloor = 1 }, ActionHistory.Empty, Now).Allowed.ShouldBeTrue(); // the only pod is already down
         e.Evaluate(Oom(current: 2, affected: 1), new ClusterFacts { ReadyReplicas = 2, PdbFloor = 2 }, ActionHistory.Empty, Now).Rule.ShouldBe(PolicyRules.Pdb);
     }

@@ -135,7 +135,14 @@ public sealed class FaultProxy : IAsyncDisposable
                 res.ContentType = type.ToString();
             }
 
-            res.SendChunked = isWatch;
+            if (!isWatch && response.Content.Headers.ContentLength is { } length)
+            {
+                res.ContentLength64 = length;
+            }
+            else
+            {
+                res.SendChunked = true;
+            }
             await using var body2 = await response.Content.ReadAsStreamAsync(_cts.Token);
             var buffer = new byte[16 * 1024];
             int read;

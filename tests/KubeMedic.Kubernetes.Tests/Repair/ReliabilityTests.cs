@@ -58,7 +58,15 @@ public sealed class ReliabilityTests : IDisposable
             });
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         var run = autopilot.RunAsync(once: false, cts.Token);
-        await informers.WaitForSyncAsync(cts.Token);
+        try
+        {
+            await informers.WaitForSyncAsync(cts.Token).WaitAsync(TimeSpan.FromSeconds(20));
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException("informers did not sync: " + string.Join(", ", new[] { informers.Pods.Stats, informers.Deployments.Stats, informers.ReplicaSets.Stats, informers.Nodes.Stats, informers.Events.Stats, informers.Pdbs.Stats }
+                .Select(s => $"lists={s.Lists} watches={s.Watches} errors={s.Errors} gone={s.Gone}")) + "\n" + log);
+        }
 
         // While watches are being dropped and errors injected: history is compacted (the next resume gets 410) and a new incident starts.
         server.Compact();
