@@ -36,6 +36,7 @@ public sealed class CliProcessTests : IAsyncLifetime
 
         psi.Environment["KUBECONFIG"] = "/nonexistent/kubeconfig";
         psi.Environment["HOME"] = Path.GetTempPath();
+        psi.Environment["KUBEMEDIC_EMBEDDED_CLUSTER"] = "off"; // "no cluster" must be an error here, not the embedded simulator
         using var process = Process.Start(psi)!;
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -113,7 +114,7 @@ public sealed class CliProcessTests : IAsyncLifetime
         { "bad severity", ["diagnose", "--snapshot", "{empty}", "--min-severity", "urgent"] },
         { "bad selector", ["diagnose", "--snapshot", "{truncated}", "-l", "app in x"] },
         { "bad rubric", ["triage", "--snapshot", "{truncated}", "--rubric", "{missing}"] },
-        { "no cluster", ["diagnose"] },
+        { "snapshot save without a live cluster", ["snapshot", "save", "-o", "{missing}"] },
         { "unknown flag", ["diagnose", "--frobnicate"] },
     };
 

@@ -30,11 +30,12 @@ internal static class SnapshotCommand
                 LabelSelectorParser.Parse(sel);
             }
 
-            var source = ClusterSourceFactory.Create(new ClusterSourceRequest(null, selection.Kubeconfig, selection.Context));
-            if (source is not LiveSource live)
+            if (string.IsNullOrEmpty(selection.Kubeconfig) && !KubeconfigLoader.IsAvailable(null))
             {
                 throw new UserInputException("snapshot save needs a live cluster: pass --kubeconfig FILE or set KUBECONFIG");
             }
+
+            var live = new LiveSource(KubeconfigLoader.Load(selection.Kubeconfig, selection.Context));
 
             using (live)
             {

@@ -15,6 +15,9 @@ internal sealed class EmbeddedClusterSource : IClusterSource, IAsyncDisposable
     public const string ScenarioVariable = "KUBEMEDIC_SIM_SCENARIO";
     public const string DefaultScenario = "order-service-oom";
 
+    /// <summary>Set to <c>off</c> (or <c>0</c>/<c>false</c>) to make "no cluster" an error instead, e.g. in scripts that must not fall back.</summary>
+    public const string SwitchVariable = "KUBEMEDIC_EMBEDDED_CLUSTER";
+
     private readonly string _scenario;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private SimulatedCluster? _cluster;
@@ -26,12 +29,15 @@ internal sealed class EmbeddedClusterSource : IClusterSource, IAsyncDisposable
     }
 
     /// <summary>Installs this source as <see cref="ClusterSourceFactory.DefaultSource"/>, announcing it on stderr.</summary>
-    public static void Install() => ClusterSourceFactory.DefaultSource = _ =>
+    public static void Install()
     {
-        var source = new EmbeddedClusterSource();
-        Console.Error.WriteLine($"note: no kubeconfig found; using the embedded simulated cluster (scenario {source._scenario}; set {ScenarioVariable} to change it, or pass --kubeconfig/--snapshot)");
-        return source;
-    };
+        if (Environment.GetEnvironmentVariable(SwitchVariable)?.ToLowerInvariant() is "off" or "0" or "false" or "no")
+        {
+            return;
+        }
+
+        ClusterSourceFactory.DefaultSource = _ => new EmbeddedClusterSource();
+    }
 
     public string Description => $"embedded simulated cluster (scenario {_scenario})";
 
@@ -48,6 +54,7 @@ internal sealed class EmbeddedClusterSource : IClusterSource, IAsyncDisposable
         {
             if (_live is null)
             {
+                await Console.Error.WriteLineAsync($"note: no kubeconfig found; using the embedded simulated cluster (scenario {_scenario}; set {ScenarioVariable} to change it, {SwitchVariable}=off to disable, or pass --kubeconfig/--snapshot)");
                 _cluster = await SimulatedCluster.StartAsync(new SimulatorOptions { Scenario = _scenario, Speed = 60 }, cancellationToken);
                 var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(_cluster.KubeconfigPath);
                 _live = new LiveSource(config);
