@@ -3,6 +3,7 @@ using KubeMedic.Core;
 using KubeMedic.Core.Findings;
 using KubeMedic.Core.Model;
 using KubeMedic.Kubernetes.Sources;
+using Spectre.Console;
 
 namespace KubeMedic.Cli.Rendering;
 
@@ -19,16 +20,23 @@ internal static class ClusterLoading
             LabelSelectorParser.Parse(sel);
         }
 
-        if (!Console.IsErrorRedirected)
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        ClusterModel model;
+        if (Console.IsErrorRedirected)
         {
-            Console.Error.Write($"Loading {source.Description}...");
+            model = await source.LoadAsync(scope, ct);
+        }
+        else
+        {
+            // a spinner on stderr (stdout stays clean for -o json | jq); Spectre falls back to plain text on a dumb terminal
+            var err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error), Interactive = InteractionSupport.Yes });
+            model = await err.Status().Spinner(Spinner.Known.Dots)
+                .StartAsync(Markup.Escape($"Loading {source.Description}..."), _ => source.LoadAsync(scope, ct));
         }
 
-        var started = System.Diagnostics.Stopwatch.StartNew();
-        var model = await source.LoadAsync(scope, ct);
         if (!Console.IsErrorRedirected)
         {
-            Console.Error.WriteLine($"\rLoaded {source.Description}: {model.ObjectCount:N0} objects in {started.Elapsed.TotalSeconds:0.0}s");
+            Console.Error.WriteLine($"Loaded {source.Description}: {model.ObjectCount:N0} objects in {started.Elapsed.TotalSeconds:0.0}s");
         }
 
         return (model, source);
