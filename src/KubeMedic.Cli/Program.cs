@@ -1,6 +1,9 @@
 using System.CommandLine;
 using KubeMedic.Cli;
 using KubeMedic.Cli.Commands;
+using KubeMedic.Cli.Common;
+
+EmbeddedClusterSource.Install();
 
 var root = new RootCommand("KubeMedic: Kubernetes incident response, from alert to postmortem.");
 foreach (var command in CommandCatalog.All())

@@ -25,6 +25,9 @@ public sealed class SimulatedCluster : IAsyncDisposable
         _tempDir = tempDir;
     }
 
+    /// <summary>The shared state (store, clock, kubelet model); used by the lab's metrics and chaos code in this assembly.</summary>
+    internal SimContext Context => _ctx;
+
     /// <summary>The API server URL (http://127.0.0.1:PORT).</summary>
     public Uri Url => _server.Url;
 
@@ -103,13 +106,13 @@ public sealed class SimulatedCluster : IAsyncDisposable
     }
 
     /// <summary>Reads one object as raw API JSON (a copy), e.g. <c>Get("pods", "default", "web-1")</c> or <c>Get("deployments.apps", ...)</c>. Null if absent.</summary>
-    public JsonObject? Get(string resource, string? ns, string name) => _ctx.Store.Get(ResourceOf(resource), ns, name)?.Clone();
+    public JsonObject? Get(string resource, string? ns, string name) => _ctx.Store.Get(ResourceOf(resource), ns, name) is { } o ? Copy(o) : null;
 
     /// <summary>Lists objects as raw API JSON (copies), optionally in one namespace and with a label selector.</summary>
     public IReadOnlyList<JsonObject> List(string resource, string? ns = null, string? labelSelector = null)
     {
         var selector = LabelSelector.Parse(labelSelector);
-        return _ctx.Store.List(ResourceOf(resource), ns, o => selector.Matches(o)).Items.Select(o => o.Clone()).ToList();
+        return _ctx.Store.List(ResourceOf(resource), ns, o => selector.Matches(o)).Items.Select(Copy).ToList();
     }
 
     /// <summary>Runs a fault or scenario action now (the same actions a scenario's <c>faults:</c> list uses).</summary>
@@ -136,6 +139,9 @@ public sealed class SimulatedCluster : IAsyncDisposable
     }
 
     public async ValueTask DisposeAsync() => await StopAsync();
+
+    /// <summary>A copy as parsed JSON, so numbers read back as any numeric type.</summary>
+    private static JsonObject Copy(JsonObject o) => (JsonObject)JsonNode.Parse(o.ToJsonString())!;
 
     private static ResourceType ResourceOf(string resource)
     {

@@ -94,6 +94,16 @@ public sealed class AlertRuleTests
     }
 
     [Fact]
+    public void Every_alert_code_has_a_KubeMedic_runbook_or_is_one_requested_on_the_board()
+    {
+        var requested = new[] { RunbookCodes.HighErrorRate, RunbookCodes.HighLatency, RunbookCodes.CpuThrottling, RunbookCodes.SloBudgetBurn };
+        foreach (var code in AlertRuleGenerator.Generate(new AlertRuleOptions()).Alerts.Select(a => a.Labels[AlertRuleGenerator.CodeLabel]).Distinct())
+        {
+            (KubeMedic.Core.Runbooks.RunbookCatalog.ForCode(code) is not null || requested.Contains(code)).ShouldBeTrue($"no runbook for {code}");
+        }
+    }
+
+    [Fact]
     public void Seed_003_RED_thresholds_are_in_the_expressions()
     {
         var alerts = AlertRuleGenerator.Generate(new AlertRuleOptions()).Alerts.ToDictionary(a => a.Alert);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using KubeMedic.Core.Incidents;
 using KubeMedic.Observability.Receiver;
 
 namespace KubeMedic.Observability.Tests;
@@ -14,17 +15,18 @@ public sealed class AlertmanagerIntegrationTests : IAsyncLifetime
     private readonly CaptureServer notifications = new();
     private readonly HttpClient notifyHttp = new();
     private AlertReceiverServer server = null!;
-    private FileIncidentSink sink = null!;
+    private IncidentStore store = null!;
     private Process? alertmanager;
     private string amUrl = "";
 
     public async Task InitializeAsync()
     {
-        sink = new FileIncidentSink(dir.File("incidents"), TimeProvider.System);
+        store = new IncidentStore(dir.File("incidents"));
         server = await AlertReceiverServer.StartAsync(new ReceiverOptions { Listen = "127.0.0.1:0", Token = Token, ConfigureLogging = _ => { } },
-            sink, new NoAlertDiagnoser(), [new SlackNotifier(new Uri(notifications.Url, "slack"), notifyHttp), new JsonWebhookNotifier(new Uri(notifications.Url, "hook"), notifyHttp)],
+            new IncidentStoreSink(store), new NoAlertDiagnoser(), [new SlackNotifier(new Uri(notifications.Url, "slack"), notifyHttp), new JsonWebhookNotifier(new Uri(notifications.Url, "hook"), notifyHttp)],
             TimeProvider.System);
         File.WriteAllText(dir.File("token"), Token);
+        File.WriteAllText(dir.File("wrong-token"), "not-the-token-0123456789");
         File.WriteAllText(dir.File("am.yml"), $"""
             route:
               receiver: kubemedic
@@ -41,6 +43,12 @@ public sealed class AlertmanagerIntegrationTests : IAsyncLifetime
                   authorization:
                     type: Bearer
                     credentials_file: {dir.File("token")}
+              - url: {new Uri(server.Address, "alertmanager")}
+                send_resolved: false
+                http_config:
+                  authorization:
+                    type: Bearer
+                    credentials_file: {dir.File("wrong-token")}
             """);
         var check = Tools.Run(Tools.Amtool, dir.Path, "check-config", "am.yml");
         check.Code.ShouldBe(0, check.Output);
@@ -111,19 +119,29 @@ public sealed class AlertmanagerIntegrationTests : IAsyncLifetime
         var opened = await notifications.WaitForAsync(n => n["event"]?.GetValue<string>() == "opened");
         opened.Single()["alert"]!["name"]!.GetValue<string>().ShouldBe("KubeMedicPodOOMKilled");
         await notifications.WaitForAsync(n => n["text"]?.GetValue<string>().Contains("SEV2", StringComparison.Ordinal) == true);
-        var record = sink.All().ShouldHaveSingleItem();
-        record.Status.ShouldBe("open");
-        record.Severity.ShouldBe(SevLevel.Sev2);
-        record.Objects.Select(o => o.ToString()).ShouldContain("Pod/shop/order-service-7d9f-x1");
-        record.Alerts.Single().Fingerprint.Length.ShouldBe(16);
-        record.GroupKey.ShouldContain("alertname=\"KubeMedicPodOOMKilled\"");
+        var record = store.List().ShouldHaveSingleItem();
+        record.Status.ShouldBe(IncidentStatus.Investigating);
+        record.Triage!.Severity.ShouldBe("SEV2");
+        record.OpenedBy.ShouldBe("alert:KubeMedicPodOOMKilled");
+        record.Labels["pod"].ShouldBe("order-service-7d9f-x1");
+        record.DedupKey!.ShouldContain("alertname=\"KubeMedicPodOOMKilled\"");
+        record.Timeline.ShouldContain(t => t.Source == TimelineSource.Alert && t.Text.Contains("started firing", StringComparison.Ordinal));
+        File.ReadAllText(Path.Combine(store.FolderOf(record.Id), IncidentStoreSink.AlertsFile)).ShouldContain("\"firing\": true");
 
         // resolve: the same alert with an end time in the past
         var resolve = AmtoolAdd($"--end={DateTimeOffset.UtcNow.AddSeconds(-1):yyyy-MM-ddTHH:mm:ssZ}");
         resolve.Code.ShouldBe(0, resolve.Output);
         await notifications.WaitForAsync(n => n["event"]?.GetValue<string>() == "resolved");
-        sink.All().Single().Status.ShouldBe("resolved");
+        var resolved = store.List().ShouldHaveSingleItem();
+        resolved.Status.ShouldBe(IncidentStatus.Resolved);
+        resolved.ResolvedAt.ShouldNotBeNull();
         using var client = new HttpClient();
-        (await client.GetStringAsync(new Uri(server.Address, "metrics"))).ShouldContain("kubemedic_receiver_requests_total{code=\"200\"}");
+        var metrics = await client.GetStringAsync(new Uri(server.Address, "metrics"));
+        metrics.ShouldContain("kubemedic_receiver_requests_total{code=\"200\"}");
+
+        // the second webhook config sends a wrong token: 401, counted, and the incident is still the single one
+        metrics.ShouldContain("kubemedic_receiver_requests_total{code=\"401\"}");
+        metrics.ShouldContain("kubemedic_receiver_rejected_total{reason=\"unauthorized\"}");
+        store.List().Count.ShouldBe(1);
     }
 }

@@ -12,6 +12,9 @@ internal sealed class CaptureServer : IDisposable
     private readonly Task loop;
 
     public ConcurrentQueue<(string Path, JsonNode Body)> Received { get; } = new();
+
+    /// <summary>Every request's path, JSON or not.</summary>
+    public ConcurrentQueue<string> Paths { get; } = new();
     public Uri Url { get; }
     public int FailNext { get; set; }
 
@@ -40,6 +43,14 @@ internal sealed class CaptureServer : IDisposable
 
             using var reader = new StreamReader(ctx.Request.InputStream, Encoding.UTF8);
             var text = await reader.ReadToEndAsync();
+            Paths.Enqueue(ctx.Request.Url!.AbsolutePath);
+            if (!(ctx.Request.ContentType ?? "").StartsWith("application/json", StringComparison.Ordinal))
+            {
+                ctx.Response.StatusCode = 404;
+                ctx.Response.Close();
+                continue;
+            }
+
             if (FailNext > 0)
             {
                 FailNext--;

@@ -8,10 +8,17 @@ namespace KubeMedic.Observability.Tests;
 /// <summary>The alerts, slo, dashboard and serve verbs through the real kubemedic binary: output, exit codes, one-line errors.</summary>
 public sealed class CliTests
 {
-    internal static (int Code, string Stdout, string Stderr) Kubemedic(string workDir, params string[] args)
+    internal static (int Code, string Stdout, string Stderr) Kubemedic(string workDir, params string[] args) => Kubemedic(workDir, null, args);
+
+    internal static (int Code, string Stdout, string Stderr) Kubemedic(string workDir, Dictionary<string, string>? env, params string[] args)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "kubemedic.dll");
         var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (k, v) in env ?? [])
+        {
+            psi.Environment[k] = v;
+        }
+
         psi.ArgumentList.Add(dll);
         foreach (var a in args)
         {
@@ -42,6 +49,22 @@ public sealed class CliTests
         Tools.Run(Tools.Promtool, dir.Path, "check", "rules", "rules.yaml").Code.ShouldBe(0);
         var test = Tools.Run(Tools.Promtool, dir.Path, "test", "rules", "tests.yaml");
         test.Code.ShouldBe(0, test.Output);
+    }
+
+    [Fact]
+    public void Alerts_generate_tunes_to_the_cluster_model_of_a_snapshot()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.File("cluster.json"), AlertRuleTests.NodesJson(("ip-10-0-1-34", "2", "4Gi"), ("big", "16", "64Gi")));
+        var run = Kubemedic(dir.Path, "alerts", "generate", "--snapshot", "cluster.json", "--plain");
+        run.Code.ShouldBe(0, run.Stderr);
+        run.Stderr.ShouldContain("tuned for ip-10-0-1-34 (2 vCPU / 4 GiB)");
+        run.Stdout.ShouldContain("node_memory_MemTotal_bytes) > 85\n");
+
+        // no kubeconfig anywhere: default thresholds, and a note saying so
+        var none = Kubemedic(dir.Path, new Dictionary<string, string> { ["KUBECONFIG"] = dir.File("none"), ["HOME"] = dir.Path, ["KUBEMEDIC_EMBEDDED_CLUSTER"] = "off" }, "alerts", "generate", "--plain");
+        none.Code.ShouldBe(0, none.Stderr);
+        none.Stderr.ShouldContain("no node capacity known");
     }
 
     [Fact]

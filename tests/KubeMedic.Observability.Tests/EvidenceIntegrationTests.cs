@@ -89,6 +89,32 @@ public sealed class EvidenceIntegrationTests(PrometheusFixture prom, ITestOutput
     }
 
     [Fact]
+    public async Task An_OOM_alert_gets_the_leak_verdict_and_the_memory_series_on_the_shared_incident_record()
+    {
+        using var dir = new TempDir();
+        var time = new FakeTimeProvider(prom.End);
+        var store = new KubeMedic.Core.Incidents.IncidentStore(dir.File("incidents"), time);
+        var sink = new Receiver.IncidentStoreSink(store);
+        var diagnoser = new Receiver.MetricAlertDiagnoser(Collector());
+        var labels = new Dictionary<string, string> { ["alertname"] = "KubeMedicPodOOMKilled", ["namespace"] = "lab", ["pod"] = "leaky-7d9f", ["container"] = "app", ["severity"] = "critical", ["kubemedic_code"] = "oom-killed" };
+        var alert = new Receiver.AlertSignal("fp1", "g1", "KubeMedicPodOOMKilled", true, Receiver.SevLevel.Sev2, labels, new Dictionary<string, string>(),
+            prom.End.AddMinutes(-5), null, Receiver.AlertmanagerWebhook.Objects(labels), "oom-killed", null);
+        var diagnosis = await diagnoser.DiagnoseAsync(alert, default);
+        diagnosis.ShouldNotBeNull();
+        diagnosis.Memory!.Pattern.ShouldBe(MemoryPattern.Leak);
+        (await sink.OpenOrUpdateAsync(alert, diagnosis, default)).Kind.ShouldBe(Receiver.IncidentChangeKind.Opened);
+        var record = store.List().ShouldHaveSingleItem();
+        var hypothesis = record.Hypotheses.ShouldHaveSingleItem();
+        hypothesis.Statement.ShouldStartWith("Memory leak");
+        hypothesis.Verdict.ShouldBe(KubeMedic.Core.Incidents.HypothesisVerdict.Confirmed);
+        hypothesis.Data.ShouldContain(d => d.Contains("MiB/min", StringComparison.Ordinal));
+        var memory = record.Metrics.Single(m => m.Unit == "bytes");
+        memory.Threshold.ShouldBe(Synthetic.Limit);
+        memory.Points.Count.ShouldBeGreaterThan(100);
+        (await sink.OpenOrUpdateAsync(alert, null, default)).Kind.ShouldBe(Receiver.IncidentChangeKind.Unchanged);
+    }
+
+    [Fact]
     public async Task Bad_PromQL_is_reported_with_the_error_type()
     {
         var ex = await Should.ThrowAsync<PrometheusQueryException>(() => prom.Client.QueryAsync("sum(rate(x[5m])"));

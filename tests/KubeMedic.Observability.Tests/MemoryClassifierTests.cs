@@ -18,6 +18,7 @@ public sealed class MemoryClassifierTests
         v.TimeToLimit!.Value.TotalMinutes.ShouldBe(30.5, 2.5);
         v.Summary.ShouldContain("MiB/min");
         v.Summary.ShouldContain("reaches the limit in");
+        v.Summary.ShouldContain("the run that ended in the last restart was analysed");
     }
 
     [Fact]
@@ -35,6 +36,16 @@ public sealed class MemoryClassifierTests
         var v = MemoryTrendClassifier.Classify(Synthetic.Spike(End), Synthetic.Limit);
         v.Pattern.ShouldBe(MemoryPattern.Spike, v.Summary);
         v.Summary.ShouldContain("jumped");
+    }
+
+    [Fact]
+    public void A_spike_is_still_found_after_the_container_restarted_and_runs_flat_again()
+    {
+        var spike = Synthetic.Spike(End.AddMinutes(-5));
+        var restarted = Enumerable.Range(1, 20).Select(i => new Sample(End.AddMinutes(-5).AddSeconds(15 * i), 181 * Synthetic.MiB)).ToList();
+        var v = MemoryTrendClassifier.Classify([.. spike, .. restarted], Synthetic.Limit);
+        v.Pattern.ShouldBe(MemoryPattern.Spike, v.Summary);
+        v.Restarts.ShouldBe(1);
     }
 
     [Fact]

@@ -40,7 +40,8 @@ public sealed class PrometheusFixture : IAsyncLifetime
         }
 
         File.WriteAllText(dir.File("slo-rules.yaml"), Rules.RuleFileWriter.ToPlain(Slo.SloRuleGenerator.Generate(Slo.SloSpecReader.Parse(SloSpec, "slo.yaml"))));
-        File.WriteAllText(dir.File("prometheus.yml"), "global:\n  scrape_interval: 1m\n  evaluation_interval: 2s\nrule_files: [slo-rules.yaml]\nscrape_configs: []\n");
+        File.WriteAllText(dir.File("alert-rules.yaml"), Rules.RuleFileWriter.ToPlain(Rules.AlertRuleGenerator.Generate(new Rules.AlertRuleOptions())));
+        File.WriteAllText(dir.File("prometheus.yml"), "global:\n  scrape_interval: 1m\n  evaluation_interval: 2s\nrule_files: [slo-rules.yaml, alert-rules.yaml]\nscrape_configs: []\n");
         var port = Tools.FreePort();
         var psi = new ProcessStartInfo(Tools.Prometheus)
         {
@@ -112,18 +113,18 @@ public sealed class PrometheusFixture : IAsyncLifetime
         var span = TimeSpan.FromMinutes(70);
         var end = End;
         var ns = "lab";
-        void Pod(string pod, List<Sample> memory, double restartsPerHour, double cpuCores, double throttledShare)
+        void Pod(string pod, List<Sample> memory, Func<double, double> restartsAtMinute, double cpuCores, double throttledShare)
         {
             var c = $"namespace=\"{ns}\",pod=\"{pod}\",container=\"app\"";
             om.Add("container_memory_working_set_bytes", c + ",id=\"/kubepods/" + pod + "\",image=\"lab/app:1\",name=\"" + pod + "\"", memory);
             om.Constant("kube_pod_container_resource_limits", c + ",node=\"node-1\",resource=\"memory\",unit=\"byte\"", Synthetic.Limit, end, span);
             om.Constant("kube_pod_container_resource_limits", c + ",node=\"node-1\",resource=\"cpu\",unit=\"core\"", 0.5, end, span);
             om.Constant("kube_pod_container_resource_requests", c + ",node=\"node-1\",resource=\"cpu\",unit=\"core\"", 0.25, end, span);
-            om.Add("kube_pod_container_status_restarts_total", c + ",uid=\"u-" + pod + "\"", Synthetic.Series(end, span, m => Math.Floor(m * restartsPerHour / 60)));
+            om.Add("kube_pod_container_status_restarts_total", c + ",uid=\"u-" + pod + "\"", Synthetic.Series(end, span, restartsAtMinute));
             om.Add("container_cpu_usage_seconds_total", c + ",cpu=\"total\"", Synthetic.Series(end, span, m => m * 60 * cpuCores));
             om.Add("container_cpu_cfs_periods_total", c, Synthetic.Series(end, span, m => m * 600));
             om.Add("container_cpu_cfs_throttled_periods_total", c, Synthetic.Series(end, span, m => m * 600 * throttledShare));
-            om.Add("container_oom_events_total", c, Synthetic.Series(end, span, m => Math.Floor(m * restartsPerHour / 60)));
+            om.Add("container_oom_events_total", c, Synthetic.Series(end, span, restartsAtMinute));
             om.Constant("kube_pod_container_status_last_terminated_reason", c + ",uid=\"u-" + pod + "\",reason=\"OOMKilled\"", 1, end, span);
             var p = $"namespace=\"{ns}\",pod=\"{pod}\",uid=\"u-{pod}\"";
             om.Constant("kube_pod_status_phase", p + ",phase=\"Running\"", 1, end, span);
@@ -131,9 +132,10 @@ public sealed class PrometheusFixture : IAsyncLifetime
             om.Constant("kube_pod_info", p + ",node=\"node-1\",host_ip=\"10.0.0.1\",pod_ip=\"10.1.0.2\",created_by_kind=\"ReplicaSet\",created_by_name=\"" + pod + "-rs\"", 1, end, span);
         }
 
-        Pod("leaky-7d9f", Synthetic.Leak(end, span), 1, 0.1, 0.02);
-        Pod("tight-5c8b", Synthetic.LimitTooLow(end, span), 2, 0.45, 0.6);
-        Pod("spiky-9a1e", Synthetic.Spike(end, span), 0, 0.1, 0);
+        // restart counters follow the memory histories: an OOM kill at every drop (leak: minute 45; tight: minutes 33 and 66 of 70)
+        Pod("leaky-7d9f", Synthetic.Leak(end, span), m => Math.Floor(m / Synthetic.LeakCycleMinutes), 0.1, 0.02);
+        Pod("tight-5c8b", Synthetic.LimitTooLow(end, span), m => Math.Floor(m / Synthetic.LimitTooLowCycleMinutes), 0.45, 0.6);
+        Pod("spiky-9a1e", Synthetic.Spike(end, span), _ => 0, 0.1, 0);
 
         // node series
         const string node = "instance=\"node-1\"";

@@ -60,9 +60,12 @@ public sealed class ReceiverTests : IAsyncLifetime
             }),
         }.ToJsonString();
 
-    private async Task<HttpResponseMessage> Post(string body, string? token = Token, string contentType = "application/json")
+    private async Task<HttpResponseMessage> Post(string body, string? token = Token, string contentType = "application/json", bool expectContinue = false)
     {
         using var req = new HttpRequestMessage(HttpMethod.Post, new Uri(server.Address, "alertmanager")) { Content = new StringContent(body, Encoding.UTF8) };
+        // with Expect: 100-continue the server can refuse an oversized body before it is sent (otherwise Kestrel may reset
+        // the connection while the client is still writing, and the client never reads the 413)
+        req.Headers.ExpectContinue = expectContinue;
         req.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
         if (token is not null)
         {
@@ -137,6 +140,7 @@ public sealed class ReceiverTests : IAsyncLifetime
     [InlineData("{\"version\":\"4\",\"alerts\":[{\"status\":\"firing\",\"labels\":{}}]}", "no alertname")]
     [InlineData("{\"version\":\"4\",\"alerts\":[{\"status\":\"weird\",\"labels\":{\"alertname\":\"X\"}}]}", "neither firing nor resolved")]
     [InlineData("{\"version\":\"4\",\"alerts\":[{\"status\":\"firing\",\"labels\":{\"alertname\":\"X\"},\"startsAt\":\"yesterday\"}]}", "not valid Alertmanager JSON")]
+    [InlineData("{\"version\":\"4\",\"alerts\":[{\"status\":\"firing\",\"labels\":{\"alertname\":\"X\",\"pod\":null}}]}", "label 'pod' is null")]
     public async Task Bad_bodies_are_400_with_a_reason_and_the_server_keeps_working(string body, string reason)
     {
         var response = await Post(body);
@@ -150,7 +154,7 @@ public sealed class ReceiverTests : IAsyncLifetime
     [Fact]
     public async Task Oversized_and_non_json_bodies_are_rejected()
     {
-        (await Post(new string(' ', 70 * 1024) + Payload("firing"))).StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
+        (await Post(new string(' ', 70 * 1024) + Payload("firing"), expectContinue: true)).StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
         (await Post(Payload("firing"), contentType: "text/plain")).StatusCode.ShouldBe(HttpStatusCode.UnsupportedMediaType);
 
         // chunked body without Content-Length: the limit still applies while reading
@@ -198,6 +202,40 @@ public sealed class ReceiverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_background_loop_escalates_on_the_fake_clock()
+    {
+        using var dir2 = new TempDir();
+        var clock = new FakeTimeProvider(time.GetUtcNow());
+        var sink2 = new FileIncidentSink(dir2.File("incidents"), clock);
+        var metrics = new ReceiverMetrics();
+        var logger = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+        var monitor = new EscalationMonitor(sink2, new NotificationDispatcher([new JsonWebhookNotifier(new Uri(hook.Url, "esc"), notifyHttp)], metrics, logger),
+            metrics, clock, TimeSpan.FromMinutes(15), logger);
+        var labels = new Dictionary<string, string> { ["alertname"] = "KubeMedicDeploymentUnavailable", ["namespace"] = "shop", ["deployment"] = "cart" };
+        await sink2.OpenOrUpdateAsync(new AlertSignal("ab12", "g", "KubeMedicDeploymentUnavailable", true, SevLevel.Sev1, labels, new Dictionary<string, string>(),
+            clock.GetUtcNow(), null, AlertmanagerWebhook.Objects(labels), "replicas-unavailable", null), null, default);
+
+        using var cts = new CancellationTokenSource();
+        var loop = monitor.RunAsync(TimeSpan.FromMinutes(1), cts.Token);
+        // advance the fake clock a minute at a time (the loop re-arms its timer after each check) until the escalation arrives
+        for (var minute = 0; minute < 200 && !hook.Received.Any(r => r.Body["event"]!.GetValue<string>() == "escalated"); minute++)
+        {
+            clock.Advance(TimeSpan.FromMinutes(1));
+            await Task.Delay(25);
+            if (minute < 14)
+            {
+                hook.Received.ShouldNotContain(r => r.Body["event"]!.GetValue<string>() == "escalated", $"escalated after only {minute + 1} min");
+            }
+        }
+
+        var escalated = await hook.WaitForAsync(n => n["event"]!.GetValue<string>() == "escalated", timeoutSeconds: 10);
+        escalated.Single()["incident"]!["severity"]!.GetValue<string>().ShouldBe("SEV1");
+        await cts.CancelAsync();
+        await loop;
+        sink2.All().Single().Escalated.ShouldBeTrue();
+    }
+
+    [Fact]
     public async Task A_failing_notifier_is_counted_and_does_not_break_the_webhook()
     {
         slack.FailNext = 5;
@@ -206,6 +244,15 @@ public sealed class ReceiverTests : IAsyncLifetime
         await hook.WaitForAsync(n => n["event"]!.GetValue<string>() == "opened");
         (await http.GetStringAsync(new Uri(server.Address, "metrics"))).ShouldContain("kubemedic_receiver_notifications_total{notifier=\"slack\",result=\"error\"} 1");
         logs.Lines.ShouldContain(l => l.Contains("via slack failed", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_fingerprint_with_path_characters_is_replaced_by_a_label_hash()
+    {
+        (await Post(Payload("firing", fingerprint: "../../../../tmp/evil"))).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var record = sink.All().ShouldHaveSingleItem();
+        record.Alerts.Single().Fingerprint.ShouldMatch("^[0-9a-f]{16}$");
+        Directory.GetFiles(dir.File("incidents")).ShouldAllBe(f => Path.GetFileName(f).StartsWith("INC-", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -24,18 +24,22 @@ internal static class Synthetic
         }).ToList();
     }
 
+    public const double LeakCycleMinutes = (512 - 150) / 8.0; // 45.25 min from start to OOM
+
     /// <summary>Leak: 150 MiB after a start, +8 MiB/min, OOM at the 512 MiB limit, restart (sawtooth).</summary>
     public static List<Sample> Leak(DateTimeOffset end, TimeSpan? span = null) => Build(end, span ?? TimeSpan.FromHours(1), (m, i) =>
     {
-        var cycle = (512 - 150) / 8.0; // 45.25 min from start to OOM
+        var cycle = LeakCycleMinutes;
         var inCycle = m % cycle;
         return (150 + 8 * inCycle) * MiB + Noise(i, 1) * 2 * MiB;
     });
 
-    /// <summary>Limit too low: a step from 100 MiB to a ~492 MiB plateau within 2 minutes of each start; OOM kill at minute 35.</summary>
+    public const double LimitTooLowCycleMinutes = 33;
+
+    /// <summary>Limit too low: a step from 100 MiB to a ~492 MiB plateau within 2 minutes of each start; OOM kill every 33 minutes.</summary>
     public static List<Sample> LimitTooLow(DateTimeOffset end, TimeSpan? span = null) => Build(end, span ?? TimeSpan.FromHours(1), (m, i) =>
     {
-        var inCycle = m < 35 ? m : m - 35;
+        var inCycle = m % LimitTooLowCycleMinutes;
         var level = inCycle < 2 ? 100 + (492 - 100) * inCycle / 2 : 492;
         return level * MiB + Noise(i, 2) * 3 * MiB;
     });

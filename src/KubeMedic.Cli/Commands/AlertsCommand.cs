@@ -1,5 +1,8 @@
 using System.CommandLine;
+using KubeMedic.Cli.Common;
 using KubeMedic.Core;
+using KubeMedic.Core.Model;
+using KubeMedic.Kubernetes.Sources;
 using KubeMedic.Observability;
 using KubeMedic.Observability.Capacity;
 using KubeMedic.Observability.Rules;
@@ -35,15 +38,20 @@ internal static class AlertsCommand
         var name = new Option<string>("--name") { Description = "PrometheusRule name.", DefaultValueFactory = _ => "kubemedic-alerts" };
         var ns = new Option<string>("--namespace", "-n") { Description = "PrometheusRule namespace.", DefaultValueFactory = _ => "monitoring" };
 
-        var command = new Command("generate", "Write alert rules: node CPU/memory, pod failures, rollouts, node health, RED, CPU throttling.");
+        var cluster = new ClusterOptions();
+        var command = new Command("generate", "Write alert rules: node CPU/memory, pod failures, rollouts, node health, RED, CPU throttling. Thresholds are tuned to the smallest node of the cluster (--kubeconfig/--context/--snapshot, or --nodes-file, or --node-cpu/--node-memory).");
+        command.Options.Add(cluster.Kubeconfig);
+        command.Options.Add(cluster.Context);
+        command.Options.Add(cluster.Snapshot);
         foreach (var option in new Option[] { plain, output, tests, nodesFile, nodeCpu, nodeMemory, cpuWarn, cpuCrit, memWarn, memCrit, errorRate, latency, runbookBase, serviceLabel, name, ns })
         {
             command.Options.Add(option);
         }
 
-        command.SetAction((parse, ct) =>
+        command.SetAction(async (parse, ct) =>
         {
-            var thresholds = TuneThresholds(parse.GetValue(nodesFile), parse.GetValue(nodeCpu), parse.GetValue(nodeMemory));
+            var nodes = parse.GetValue(nodesFile) is { } nf ? NodesFile.Read(nf) : await ClusterNodesAsync(cluster.Read(parse), ct);
+            var thresholds = TuneThresholds(nodes, parse.GetValue(nodeCpu), parse.GetValue(nodeMemory));
             thresholds = thresholds with
             {
                 NodeCpuWarningPercent = parse.GetValue(cpuWarn) ?? thresholds.NodeCpuWarningPercent,
@@ -86,15 +94,45 @@ internal static class AlertsCommand
             {
                 Console.Error.WriteLine($"alerts: thresholds tuned for {node}: CPU {thresholds.NodeCpuWarningPercent}/{thresholds.NodeCpuCriticalPercent} %, memory {thresholds.NodeMemoryWarningPercent}/{thresholds.NodeMemoryCriticalPercent} %");
             }
+            else
+            {
+                Console.Error.WriteLine("alerts: no node capacity known (no cluster, --nodes-file or --node-cpu/--node-memory): default thresholds, which match a 2 vCPU / 4 GiB node");
+            }
 
-            return Task.FromResult(ExitCodes.Ok);
+            return ExitCodes.Ok;
         });
         return command;
     }
 
-    internal static AlertThresholds TuneThresholds(string? nodesFile, string? cpu, string? memory)
+    /// <summary>Nodes of the cluster the kubectl-style flags point at; none when there is no cluster to ask.</summary>
+    private static async Task<IReadOnlyList<NodeCapacity>> ClusterNodesAsync(ClusterSelection selection, CancellationToken ct)
     {
-        var nodes = nodesFile is null ? [] : NodesFile.Read(nodesFile);
+        var explicitCluster = selection.SnapshotPath is not null || selection.Kubeconfig is not null || selection.Context is not null;
+        if (!explicitCluster && !KubeconfigLoader.IsAvailable(null) && ClusterSourceFactory.DefaultSource is null)
+        {
+            return [];
+        }
+
+        var source = ClusterSourceFactory.Create(new ClusterSourceRequest(selection.SnapshotPath, selection.Kubeconfig, selection.Context, selection.SnapshotPath == "-" ? Console.OpenStandardInput() : null));
+        try
+        {
+            var model = await source.LoadAsync(new ClusterScope(), ct);
+            var nodes = ClusterCapacity.FromModel(model);
+            if (nodes.Count == 0 && explicitCluster)
+            {
+                throw new UserInputException($"{source.Description}: no nodes with cpu and memory capacity found");
+            }
+
+            return nodes;
+        }
+        finally
+        {
+            (source as IDisposable)?.Dispose();
+        }
+    }
+
+    internal static AlertThresholds TuneThresholds(IReadOnlyList<NodeCapacity> nodes, string? cpu, string? memory)
+    {
         if (cpu is null && memory is null)
         {
             return nodes.Count > 0 ? AlertThresholds.ForNodes(nodes) : new AlertThresholds();

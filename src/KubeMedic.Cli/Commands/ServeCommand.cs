@@ -1,8 +1,11 @@
 using System.CommandLine;
+using KubeMedic.Cli.Common;
 using KubeMedic.Core;
+using KubeMedic.Core.Incidents;
 using KubeMedic.Observability.Evidence;
 using KubeMedic.Observability.Prometheus;
 using KubeMedic.Observability.Receiver;
+using KubeMedic.Kubernetes.Sources;
 
 namespace KubeMedic.Cli.Commands;
 
@@ -13,14 +16,18 @@ internal static class ServeCommand
     {
         var listen = new Option<string>("--listen") { Description = "HOST:PORT to listen on (loopback by default).", DefaultValueFactory = _ => "127.0.0.1:9095" };
         var tokenFile = new Option<string?>("--token-file") { Description = "File holding the bearer token Alertmanager sends (http_config.authorization). Required off loopback." };
-        var incidents = new Option<string>("--incidents-dir") { Description = "Directory of incident records (JSON).", DefaultValueFactory = _ => Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".kubemedic", "incidents") };
+        var incidents = new Option<string>("--incidents-dir") { Description = "The incident store (default: .kubemedic/incidents, or $KUBEMEDIC_INCIDENTS), shared with 'kubemedic incident'.", DefaultValueFactory = _ => IncidentStore.DefaultRoot() };
         var slack = new Option<string[]>("--slack-webhook") { Description = "Slack-compatible incoming-webhook URL (repeatable).", AllowMultipleArgumentsPerToken = false };
         var webhook = new Option<string[]>("--webhook") { Description = "Generic JSON webhook URL (repeatable)." };
         var escalateAfter = new Option<int>("--escalate-after") { Description = "Escalate SEV1/SEV2 incidents still open after N minutes (0 disables).", DefaultValueFactory = _ => 15 };
         var prometheus = new Option<string?>("--prometheus") { Description = "Prometheus base URL: attach metric evidence (memory trend, restarts, CPU, deploys) to incidents." };
         var maxBody = new Option<long>("--max-body-bytes") { Description = "Largest webhook body accepted.", DefaultValueFactory = _ => 1024 * 1024 };
 
-        var command = new Command("serve", "Receive Alertmanager webhooks: open/update/resolve incidents, notify, escalate. Also /healthz and /metrics.");
+        var cluster = new ClusterOptions();
+        var command = new Command("serve", "Receive Alertmanager webhooks: diagnose the alerted objects, open/update/resolve incidents, notify, escalate. Also /healthz and /metrics.");
+        command.Options.Add(cluster.Kubeconfig);
+        command.Options.Add(cluster.Context);
+        command.Options.Add(cluster.Snapshot);
         foreach (var o in new Option[] { listen, tokenFile, incidents, slack, webhook, escalateAfter, prometheus, maxBody })
         {
             command.Options.Add(o);
@@ -57,17 +64,35 @@ internal static class ServeCommand
             notifiers.AddRange((parse.GetValue(webhook) ?? []).Select(u => (INotifier)new JsonWebhookNotifier(HttpUrl(u, "--webhook"), http)));
 
             PrometheusClient? prom = parse.GetValue(prometheus) is { } p ? new PrometheusClient(HttpUrl(p, "--prometheus")) : null;
-            IAlertDiagnoser diagnoser = prom is null ? new NoAlertDiagnoser() : new MetricAlertDiagnoser(new MetricEvidenceCollector(prom, TimeProvider.System));
+            var metrics = prom is null ? null : new MetricEvidenceCollector(prom, TimeProvider.System);
+            var selection = cluster.Read(parse);
+            var haveCluster = selection.SnapshotPath is not null || selection.Kubeconfig is not null || selection.Context is not null
+                || KubeconfigLoader.IsAvailable(null) || ClusterSourceFactory.DefaultSource is not null;
+            IAlertDiagnoser diagnoser = haveCluster
+                ? new ClusterAlertDiagnoser(async (scope, token) =>
+                {
+                    var source = ClusterSourceFactory.Create(new ClusterSourceRequest(selection.SnapshotPath, selection.Kubeconfig, selection.Context));
+                    try
+                    {
+                        return await source.LoadAsync(scope, token);
+                    }
+                    finally
+                    {
+                        (source as IDisposable)?.Dispose();
+                    }
+                }, metrics, TimeProvider.System)
+                : metrics is not null ? new MetricAlertDiagnoser(metrics) : new NoAlertDiagnoser();
             var minutes = parse.GetValue(escalateAfter);
             if (minutes < 0)
             {
                 throw new UserInputException("--escalate-after: must be 0 (off) or a number of minutes");
             }
 
-            FileIncidentSink sink;
+            IncidentStoreSink sink;
             try
             {
-                sink = new FileIncidentSink(parse.GetValue(incidents)!, TimeProvider.System);
+                var root = Directory.CreateDirectory(parse.GetValue(incidents)!).FullName;
+                sink = new IncidentStoreSink(new IncidentStore(root, TimeProvider.System));
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -81,7 +106,8 @@ internal static class ServeCommand
                 MaxBodyBytes = parse.GetValue(maxBody),
                 EscalateAfter = minutes == 0 ? null : TimeSpan.FromMinutes(minutes),
             }, sink, diagnoser, notifiers, TimeProvider.System, ct);
-            await Console.Error.WriteLineAsync($"kubemedic serve: listening on {server.Address} (POST /alertmanager, GET /healthz, GET /metrics); incidents in {parse.GetValue(incidents)}; {notifiers.Count} notifier(s); Ctrl-C to stop");
+            var diagnosisText = haveCluster ? "diagnosis on" : "no cluster: diagnosis off";
+            await Console.Error.WriteLineAsync($"kubemedic serve: listening on {server.Address} (POST /alertmanager, GET /healthz, GET /metrics); incidents in {parse.GetValue(incidents)}; {diagnosisText}; metric evidence {(prom is null ? "off" : "on")}; {notifiers.Count} notifier(s); Ctrl-C to stop");
             try
             {
                 await Task.Delay(Timeout.Infinite, ct);

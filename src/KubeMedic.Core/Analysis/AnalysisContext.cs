@@ -7,6 +7,8 @@ namespace KubeMedic.Core.Analysis;
 public sealed class AnalysisContext
 {
     private Dictionary<string, List<PodInfo>>? _podsByNode;
+    private Dictionary<string, (long Cpu, long Mem)>? _requestedByNode;
+    private Dictionary<(string Ns, string Name), JobInfo>? _jobs;
 
     public AnalysisContext(ClusterModel model, DiagnoseOptions options)
     {
@@ -50,7 +52,7 @@ public sealed class AnalysisContext
 
                 return (new ObjectRef("ReplicaSet", ns, owner.Name), null);
             case "Job":
-                var job = Model.Jobs.FirstOrDefault(j => j.Namespace == ns && j.Name == owner.Name);
+                var job = FindJob(ns, owner.Name);
                 var cron = job?.ControllerOwner is { Kind: "CronJob" } c ? new ObjectRef("CronJob", ns, c.Name) : null;
                 return (new ObjectRef("Job", ns, owner.Name), cron);
             default:
@@ -81,6 +83,40 @@ public sealed class AnalysisContext
         }
 
         return _podsByNode.TryGetValue(node, out var pods) ? pods : [];
+    }
+
+    /// <summary>CPU (millicores) and memory (bytes) requested by the non-terminated pods bound to a node; computed once.</summary>
+    public (long Cpu, long Mem) RequestedOnNode(string node)
+    {
+        if (_requestedByNode is null)
+        {
+            var map = new Dictionary<string, (long, long)>(StringComparer.Ordinal);
+            foreach (var n in Model.Nodes)
+            {
+                long cpu = 0, mem = 0;
+                foreach (var pod in PodsOnNode(n.Name))
+                {
+                    foreach (var c in pod.Spec.Containers)
+                    {
+                        cpu += c.Requests.CpuMillis ?? 0;
+                        mem += c.Requests.MemoryBytes ?? 0;
+                    }
+                }
+
+                map[n.Name] = (cpu, mem);
+            }
+
+            _requestedByNode = map;
+        }
+
+        return _requestedByNode.GetValueOrDefault(node);
+    }
+
+    /// <summary>A Job by namespace and name.</summary>
+    public JobInfo? FindJob(string ns, string name)
+    {
+        _jobs ??= Model.Jobs.GroupBy(j => (j.Namespace ?? "", j.Name)).ToDictionary(g => g.Key, g => g.First());
+        return _jobs.GetValueOrDefault((ns, name));
     }
 
     /// <summary>True if the node exists in the model and is not Ready.</summary>

@@ -7,7 +7,7 @@ namespace KubeMedic.Core.Analysis;
 /// it selects; a stuck rollout or unavailable replicas → the pod findings of the same workload; a NotReady node → the
 /// findings it causes.
 /// </summary>
-internal static class CausalLinker
+public static class CausalLinker
 {
     /// <summary>Codes that describe why pods fail (causes), as opposed to workload/service symptoms.</summary>
     public static readonly HashSet<string> PodCauseCodes =
@@ -17,7 +17,7 @@ internal static class CausalLinker
         ExtraFindingCodes.ContainerCreateFailed,
     ];
 
-    public static List<Finding> Link(List<Finding> findings, AnalysisContext context)
+    internal static List<Finding> Link(List<Finding> findings, AnalysisContext context)
     {
         var podFindings = findings.Where(f => PodCauseCodes.Contains(f.Code)).ToList();
         var result = new List<Finding>(findings.Count);

@@ -18,7 +18,7 @@ public sealed class NetworkAnalyzer : IAnalyzer
     public IEnumerable<Finding> Analyze(AnalysisContext context)
     {
         var model = context.Model;
-        var podsByNs = model.Pods.Where(p => p.Phase is not ("Succeeded" or "Failed")).ToLookup(p => p.Namespace ?? "");
+        ILookup<string, PodInfo>? podsByNs = null;
         var endpoints = model.Endpoints.ToDictionary(e => (e.Namespace ?? "", e.Name));
         var haveEndpoints = model.KindsPresent.Contains("Endpoints");
         foreach (var svc in model.Services)
@@ -34,12 +34,12 @@ public sealed class NetworkAnalyzer : IAnalyzer
                 continue;
             }
 
-            var nsPods = podsByNs[svc.Namespace ?? ""].ToList();
-            var matching = nsPods.Where(p => svc.Selects(p.Labels)).ToList();
+            var matching = model.PodsMatching(svc.Namespace ?? "", svc.Selector).Where(p => p.Phase is not ("Succeeded" or "Failed")).ToList();
             var readyCount = ep is not null ? ep.ReadyAddresses.Count : haveEndpoints ? 0 : matching.Count(p => p.IsReady);
             if (readyCount == 0 && (ep is not null || haveEndpoints || model.KindsPresent.Contains("Pod")))
             {
-                yield return NoEndpoints(svc, ep, matching, nsPods);
+                podsByNs ??= model.Pods.Where(p => p.Phase is not ("Succeeded" or "Failed")).ToLookup(p => p.Namespace ?? "");
+                yield return NoEndpoints(svc, ep, matching, podsByNs[svc.Namespace ?? ""].ToList(), model.EventsFor(svc).Where(e => e.IsWarning).ToList());
             }
 
             if (PortMismatch(svc, matching) is { } mismatch)
@@ -49,7 +49,7 @@ public sealed class NetworkAnalyzer : IAnalyzer
         }
     }
 
-    private static Finding NoEndpoints(ServiceInfo svc, EndpointsInfo? ep, List<PodInfo> matching, List<PodInfo> nsPods)
+    private static Finding NoEndpoints(ServiceInfo svc, EndpointsInfo? ep, List<PodInfo> matching, List<PodInfo> nsPods, List<EventInfo> warnings)
     {
         var selector = string.Join(",", svc.Selector.Select(kv => $"{kv.Key}={kv.Value}"));
         var evidence = new List<Evidence>
@@ -58,6 +58,24 @@ public sealed class NetworkAnalyzer : IAnalyzer
                 (ep.NotReadyAddresses.Count > 0 ? $" (pods: [{string.Join(" ", ep.NotReadyAddresses.Select(a => a.TargetName is null ? a.Ip : $"{a.TargetKind}/{a.TargetName}"))}])" : "")),
             new(EvidenceSource.Spec, $"service {svc.Name} selector: {selector}"),
         };
+        evidence.AddRange(warnings.Take(3).Select(Quote.Event));
+        if (matching.Count == 0 && ep is { NotReadyAddresses.Count: > 0 })
+        {
+            return new Finding
+            {
+                Code = FindingCodes.ServiceNoEndpoints,
+                Severity = Severity.High,
+                Object = svc.Ref,
+                Pods = ep.NotReadyAddresses.Where(a => a.TargetName is not null).Select(a => a.TargetName!).ToList(),
+                SubReason = "no-ready-pods",
+                Summary = $"Service has not ready endpoints, pods: [{string.Join(" ", ep.NotReadyAddresses.Where(a => a.TargetName is not null).Select(a => $"{a.TargetKind}/{a.TargetName}"))}], expected {ep.NotReadyAddresses.Count}",
+                Cause = $"All {ep.NotReadyAddresses.Count} endpoint(s) of Service {svc.Name} are not ready, so requests have nowhere to go.",
+                Evidence = evidence,
+                Fix = new Fix("Find why the selected pods are not Ready.", [$"kubectl describe endpoints {svc.Name} -n {svc.Namespace}", $"kubectl get pods -n {svc.Namespace} -l {selector}"]),
+                Docs = FindingCatalog.DocsFor(FindingCodes.ServiceNoEndpoints),
+            };
+        }
+
         if (matching.Count == 0)
         {
             var nearby = nsPods.Where(p => p.Labels.Keys.Any(svc.Selector.ContainsKey))

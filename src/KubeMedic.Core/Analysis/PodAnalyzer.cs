@@ -33,7 +33,7 @@ public sealed partial class PodAnalyzer : IAnalyzer
     }
 
     private static bool IsPodOfCompletedJob(AnalysisContext ctx, PodInfo pod) =>
-        pod.ControllerOwner is { Kind: "Job" } o && ctx.Model.Jobs.FirstOrDefault(j => j.Namespace == pod.Namespace && j.Name == o.Name) is { IsComplete: true };
+        pod.ControllerOwner is { Kind: "Job" } o && ctx.FindJob(pod.Namespace ?? "", o.Name) is { IsComplete: true };
 
     internal static void AnalyzePod(AnalysisContext ctx, PodInfo pod, List<PodIssue> issues)
     {
@@ -169,7 +169,7 @@ public sealed partial class PodAnalyzer : IAnalyzer
             return;
         }
 
-        if (state is { IsRunning: true } && !cs.Ready && pod.Phase == "Running")
+        if ((state is null || state.IsRunning) && !cs.Ready && pod.Phase == "Running")
         {
             var unhealthy = events.Where(e => e.Reason == "Unhealthy" && !e.Message.Contains("Liveness", StringComparison.OrdinalIgnoreCase)).ToList();
             if (unhealthy.Count > 0)
@@ -681,7 +681,8 @@ public sealed partial class PodAnalyzer : IAnalyzer
                     var free = readyNodes.Select(n =>
                     {
                         var alloc = (isCpu ? n.Allocatable.CpuMillis : n.Allocatable.MemoryBytes) ?? 0;
-                        var used = ctx.PodsOnNode(n.Name).Sum(p => p.Spec.Containers.Sum(c => (isCpu ? c.Requests.CpuMillis : c.Requests.MemoryBytes) ?? 0));
+                        var requested = ctx.RequestedOnNode(n.Name);
+                        var used = isCpu ? requested.Cpu : requested.Mem;
                         return (Node: n.Name, Alloc: alloc, Free: alloc - used);
                     }).ToList();
                     var largest = free.Count == 0 ? default : free.MaxBy(f => f.Alloc);
@@ -803,7 +804,7 @@ public sealed partial class PodAnalyzer : IAnalyzer
             var first = list[0];
             var pods = list.Select(i => i.Pod.Name).Distinct().ToList();
             var evidence = new List<Evidence>(first.Evidence);
-            foreach (var other in list.Skip(1).Where(i => i.Pod != first.Pod).DistinctBy(i => i.Pod).Take(2))
+            foreach (var other in list.Skip(1).Where(i => i.Pod != first.Pod || i.Container != first.Container).DistinctBy(i => (i.Pod, i.Container)).Take(3))
             {
                 evidence.AddRange(other.Evidence.Take(1));
             }

@@ -17,7 +17,7 @@ internal sealed record PodIssue(
     string? Container = null);
 
 /// <summary>Helpers shared by the analyzers for quoting evidence.</summary>
-internal static class Quote
+public static class Quote
 {
     public static string Time(DateTimeOffset? t) => t is { } v ? v.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture) : "?";
 

@@ -62,7 +62,7 @@ public static class HypothesisEngine
         var startData = $"working set {first / mib:0} MiB right after start, limit {limitText}";
         var slopeData = string.Create(CultureInfo.InvariantCulture, $"working set grows {slope:0.0} MiB/min over {segment.Count} samples ({segment[0].At.UtcDateTime:HH:mm:ss}–{segment[^1].At.UtcDateTime:HH:mm:ss}), peak {peak / mib:0} MiB");
         var growing = slope >= LeakSlopeMiBPerMinute;
-        var startsLow = limit is { } lim && first < 0.6 * lim;
+        var startsLow = limit is { } lim && first < 0.85 * lim;
         var startsHigh = limit is { } lim2 && first >= 0.85 * lim2;
 
         yield return new Hypothesis
@@ -84,24 +84,22 @@ public static class HypothesisEngine
     private static Hypothesis? DeployHypothesis(Finding f, IReadOnlyList<TimelineEntry> timeline)
     {
         var target = f.Owner ?? f.Object;
-        var deploy = timeline.Where(e => e.Source == TimelineSource.Cluster && e.Reason == "ScalingReplicaSet" && e.Object == target && e.Text.Contains("revision", StringComparison.OrdinalIgnoreCase))
-            .OrderBy(e => e.At).LastOrDefault();
-        var symptom = timeline.Where(e => e.Source == TimelineSource.Cluster && e.Reason is "OOMKilled" or "BackOff" or "Failed" or "Unhealthy" or "FailedScheduling")
-            .OrderBy(e => e.At).FirstOrDefault();
-        if (deploy is null || symptom is null)
+        var rollout = TimelineFacts.LatestRollout(timeline, target);
+        var symptom = TimelineFacts.FirstSymptom(timeline, f);
+        if (rollout is not { } r || symptom is null)
         {
             return null;
         }
 
-        var confirmed = symptom.At >= deploy.At;
+        var confirmed = symptom.At >= r.Entry.At;
         return new Hypothesis
         {
-            Statement = $"The problem started with the latest rollout of {target}",
+            Statement = $"The problem started with the latest rollout of {target} (revision {r.Revision})",
             Verdict = confirmed ? HypothesisVerdict.Confirmed : HypothesisVerdict.RuledOut,
             Data =
             [
-                $"{deploy.At.UtcDateTime:HH:mm:ss} {deploy.Text}",
-                $"{symptom.At.UtcDateTime:HH:mm:ss} first {symptom.Reason}: {symptom.Text}" + (confirmed ? $" ({StatusUpdate.FormatDuration(symptom.At - deploy.At)} after the rollout)" : " (before the rollout)"),
+                $"{r.Entry.At.UtcDateTime:HH:mm:ss} {r.Entry.Text}",
+                $"{symptom.At.UtcDateTime:HH:mm:ss} first {symptom.Reason}: {symptom.Text}" + (confirmed ? $" ({StatusUpdate.FormatDuration(symptom.At - r.Entry.At)} after the rollout)" : " (before the rollout)"),
             ],
             FindingCode = f.Code,
         };

@@ -20,6 +20,8 @@ public sealed class ClusterModel
     private Dictionary<(string Kind, string? Ns, string Name), List<EventInfo>>? _eventsByObject;
     private Dictionary<(string Ns, string Name), ReplicaSetInfo>? _rsByName;
     private Dictionary<(string Ns, string Name), DeploymentInfo>? _deploymentsByName;
+    private Dictionary<(string Ns, string Deployment), List<ReplicaSetInfo>>? _rsByDeployment;
+    private Dictionary<(string Ns, string Key, string Value), List<PodInfo>>? _podsByLabel;
 
     public IReadOnlyList<PodInfo> Pods { get; internal set; } = [];
     public IReadOnlyList<NodeInfo> Nodes { get; internal set; } = [];
@@ -106,9 +108,80 @@ public sealed class ClusterModel
     }
 
     /// <summary>The ReplicaSets a Deployment owns, newest revision first.</summary>
-    public IReadOnlyList<ReplicaSetInfo> ReplicaSetsOf(DeploymentInfo deployment) =>
-        ReplicaSets.Where(r => r.Namespace == deployment.Namespace && r.ControllerOwner is { Kind: "Deployment" } o && o.Name == deployment.Name)
-            .OrderByDescending(r => r.Revision ?? 0).ThenByDescending(r => r.CreationTimestamp).ToList();
+    public IReadOnlyList<ReplicaSetInfo> ReplicaSetsOf(DeploymentInfo deployment)
+    {
+        if (_rsByDeployment is null)
+        {
+            var map = new Dictionary<(string, string), List<ReplicaSetInfo>>();
+            foreach (var rs in ReplicaSets)
+            {
+                if (rs.ControllerOwner is { Kind: "Deployment" } o)
+                {
+                    var key = (rs.Namespace ?? "", o.Name);
+                    if (!map.TryGetValue(key, out var list))
+                    {
+                        map[key] = list = [];
+                    }
+
+                    list.Add(rs);
+                }
+            }
+
+            foreach (var list in map.Values)
+            {
+                list.Sort((a, b) => (b.Revision ?? 0).CompareTo(a.Revision ?? 0) is var c && c != 0 ? c : Nullable.Compare(b.CreationTimestamp, a.CreationTimestamp));
+            }
+
+            _rsByDeployment = map;
+        }
+
+        return _rsByDeployment.TryGetValue((deployment.Namespace ?? "", deployment.Name), out var found) ? found : [];
+    }
+
+    /// <summary>Pods in a namespace whose labels include every pair of <paramref name="selector"/> (an empty selector selects nothing).</summary>
+    public IReadOnlyList<PodInfo> PodsMatching(string ns, IReadOnlyDictionary<string, string> selector)
+    {
+        if (selector.Count == 0)
+        {
+            return [];
+        }
+
+        if (_podsByLabel is null)
+        {
+            var map = new Dictionary<(string, string, string), List<PodInfo>>();
+            foreach (var pod in Pods)
+            {
+                foreach (var (k, v) in pod.Labels)
+                {
+                    var key = (pod.Namespace ?? "", k, v);
+                    if (!map.TryGetValue(key, out var list))
+                    {
+                        map[key] = list = [];
+                    }
+
+                    list.Add(pod);
+                }
+            }
+
+            _podsByLabel = map;
+        }
+
+        List<PodInfo>? smallest = null;
+        foreach (var (k, v) in selector)
+        {
+            if (!_podsByLabel.TryGetValue((ns, k, v), out var list))
+            {
+                return [];
+            }
+
+            if (smallest is null || list.Count < smallest.Count)
+            {
+                smallest = list;
+            }
+        }
+
+        return smallest!.Where(p => selector.All(kv => p.Labels.TryGetValue(kv.Key, out var v) && v == kv.Value)).ToList();
+    }
 
     /// <summary>Deduplicated events about one object, newest first.</summary>
     public IReadOnlyList<EventInfo> EventsFor(string kind, string? ns, string name)

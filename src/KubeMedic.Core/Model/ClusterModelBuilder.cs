@@ -21,6 +21,7 @@ public sealed class ClusterModelBuilder
     private static readonly byte[] LogStart = "==== START logs for container "u8.ToArray();
     private readonly ModelSink _sink = new();
     private readonly ItemDraft _draft = new();
+    private readonly List<string> _sources = [];
 
     /// <summary>Loads a snapshot from a file or a dump directory; <c>-</c> reads <paramref name="stdin"/>.</summary>
     public static ClusterModel Load(string path, Stream? stdin = null)
@@ -109,6 +110,11 @@ public sealed class ClusterModelBuilder
     /// </summary>
     public ClusterModelBuilder AddJson(Stream stream, string sourceName, string? defaultKind)
     {
+        if (!_sources.Contains(sourceName))
+        {
+            _sources.Add(sourceName);
+        }
+
         var js = new JsonStream(stream, _sink.Pool) { MaxTime = _sink.MaxTime };
         try
         {
@@ -227,7 +233,7 @@ public sealed class ClusterModelBuilder
         if (_sink.RecognisedItems == 0 && _sink.Items > 0)
         {
             throw new UserInputException(
-                $"snapshot: no Kubernetes objects of a kind kubemedic reads (found {string.Join(", ", _sink.IgnoredKinds.Take(5))}); expected Pods, Nodes, Deployments, ... as kubectl get -o json prints them");
+                $"snapshot '{string.Join("', '", _sources.Take(3))}': no Kubernetes objects of a kind kubemedic reads (found {string.Join(", ", _sink.IgnoredKinds.Take(5))}); expected Pods, Nodes, Deployments, ... as kubectl get -o json prints them");
         }
 
         return _sink.Build();
@@ -239,6 +245,16 @@ public sealed class ClusterModelBuilder
     private void ReadLogSection(ref JsonStream js)
     {
         var header = js.ReadRawLine() ?? "";
+        while (header.Length == 0 && js.ReadRawLine() is { } next)
+        {
+            header = next;
+        }
+
+        if (!header.StartsWith("==== START logs for container ", StringComparison.Ordinal))
+        {
+            return;
+        }
+
         var lines = new List<string>();
         while (js.ReadRawLine() is { } line)
         {

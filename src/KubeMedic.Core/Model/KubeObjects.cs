@@ -2,6 +2,12 @@ using KubeMedic.Core.Findings;
 
 namespace KubeMedic.Core.Model;
 
+/// <summary>The shared empty string map used as the default of every label/selector map.</summary>
+public static class EmptyMap
+{
+    public static readonly IReadOnlyDictionary<string, string> Instance = new System.Collections.ObjectModel.ReadOnlyDictionary<string, string>(new Dictionary<string, string>());
+}
+
 /// <summary>An owner reference (metadata.ownerReferences[]): who controls an object.</summary>
 public sealed record OwnerRef(string Kind, string Name, string? Uid, bool Controller);
 
@@ -137,7 +143,7 @@ public sealed class PodSpecInfo
     public IReadOnlyList<ContainerSpec> Containers { get; internal set; } = [];
     public IReadOnlyList<ContainerSpec> InitContainers { get; internal set; } = [];
     public string? NodeName { get; internal set; }
-    public IReadOnlyDictionary<string, string> NodeSelector { get; internal set; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> NodeSelector { get; internal set; } = EmptyMap.Instance;
     /// <summary>Required node affinity terms (OR of terms, each an AND of requirements).</summary>
     public IReadOnlyList<IReadOnlyList<NodeSelectorRequirement>> RequiredNodeAffinity { get; internal set; } = [];
     public IReadOnlyList<Toleration> Tolerations { get; internal set; } = [];
@@ -153,7 +159,7 @@ public sealed class PodSpecInfo
 /// <summary>A pod template: labels and spec.</summary>
 public sealed class PodTemplateInfo
 {
-    public IReadOnlyDictionary<string, string> Labels { get; internal set; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> Labels { get; internal set; } = EmptyMap.Instance;
     public PodSpecInfo Spec { get; internal set; } = new();
 }
 

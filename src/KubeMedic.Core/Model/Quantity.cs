@@ -6,6 +6,7 @@ namespace KubeMedic.Core.Model;
 public static class Quantity
 {
     /// <summary>Parses a quantity into its value times <paramref name="scale"/> (1000 for millicores), or null if malformed.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static long? Parse(string? text, long scale = 1)
     {
         if (string.IsNullOrWhiteSpace(text))

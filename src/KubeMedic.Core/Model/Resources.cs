@@ -5,7 +5,7 @@ namespace KubeMedic.Core.Model;
 /// <summary>A label selector: matchLabels AND matchExpressions.</summary>
 public sealed class LabelSelectorInfo
 {
-    public IReadOnlyDictionary<string, string> MatchLabels { get; internal set; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> MatchLabels { get; internal set; } = EmptyMap.Instance;
     public IReadOnlyList<NodeSelectorRequirement> MatchExpressions { get; internal set; } = [];
 
     public bool IsEmpty => MatchLabels.Count == 0 && MatchExpressions.Count == 0;
@@ -210,7 +210,7 @@ public sealed class ServiceInfo : KubeObject
     public override string Kind => "Service";
     public string Type { get; internal set; } = "ClusterIP";
     public string? ClusterIP { get; internal set; }
-    public IReadOnlyDictionary<string, string> Selector { get; internal set; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> Selector { get; internal set; } = EmptyMap.Instance;
     public IReadOnlyList<ServicePort> Ports { get; internal set; } = [];
     public string? ExternalName { get; internal set; }
 

@@ -41,7 +41,7 @@ public static class PostmortemBuilder
             + $" Status: {r.Status}.";
 
         var identified = r.StatusChanges.FirstOrDefault(s => s.To == IncidentStatus.Identified)?.At;
-        var firstSymptom = timeline.FirstOrDefault(e => e.Source == TimelineSource.Cluster)?.At;
+        var firstSymptom = FirstSymptom(r)?.At;
         var durations = new IncidentDurations
         {
             TimeToIdentify = identified - r.CreatedAt,
@@ -106,24 +106,30 @@ public static class PostmortemBuilder
             });
         }
 
-        // Proposed fixes for findings no applied action addressed.
+        // Proposed fixes for root-cause findings (not symptoms) on objects that no verified action fixed.
+        var fixedObjects = r.Actions.Where(a => !a.DryRun && a.Verification is { Passed: true } && a.Object is not null).Select(a => a.Object!).ToHashSet();
         var addressed = r.Actions.Where(a => !a.DryRun && a.FindingId is not null).Select(a => a.FindingId!).ToHashSet(StringComparer.Ordinal);
-        foreach (var f in r.Findings.Where(f => f.Fix is not null && f.Severity >= Severity.High && !addressed.Contains(f.Id)))
+        foreach (var group in r.Findings.Where(f => f.Fix is not null && f.Severity >= Severity.High && !IsSymptom(f.Code) && !addressed.Contains(f.Id) && !fixedObjects.Contains(f.Owner ?? f.Object))
+            .GroupBy(f => f.Owner ?? f.Object))
         {
-            Add(new ActionItem { Type = ActionItemType.Mitigate, Text = $"{Dot(f.Fix!.Description)} ({f.Object})", Basis = $"finding {f.Id}", FindingCode = f.Code });
+            var f = group.First();
+            Add(new ActionItem { Type = ActionItemType.Mitigate, Text = $"{Dot(f.Fix!.Description)} ({group.Key})", Basis = $"finding {f.Id}", FindingCode = f.Code });
         }
 
-        // Missing alert: the incident was not opened by an alert.
+        // Missing alert: the incident was not opened by an alert. One item per alert that would have paged.
         if (!r.OpenedBy.StartsWith("alert:", StringComparison.Ordinal))
         {
-            foreach (var f in r.Findings.Where(f => f.Severity >= Severity.High).GroupBy(f => f.Code).Select(g => g.First()))
+            var primary = r.PrimaryFinding();
+            foreach (var byAlert in r.Findings.Where(f => (f.Severity >= Severity.High || f == primary) && !IsSymptom(f.Code) && HasAlert(f.Code))
+                .GroupBy(f => SuggestedAlert(f.Code)))
             {
+                var objects = string.Join(", ", byAlert.Select(f => (f.Owner ?? f.Object).ToString()).Distinct());
                 Add(new ActionItem
                 {
                     Type = ActionItemType.Prevent,
-                    Text = $"Add an alert that pages for {f.Code} on {f.Owner ?? f.Object}: {SuggestedAlert(f.Code)}. No alert fired for this incident (it was opened by {r.OpenedBy}); `kubemedic alerts generate` writes the rule with a runbook link.",
+                    Text = $"Add an alert that pages for {string.Join("/", byAlert.Select(f => f.Code).Distinct())} on {objects}: {byAlert.Key}. No alert fired for this incident (it was opened by {r.OpenedBy}); `kubemedic alerts generate` writes the rule with a runbook link.",
                     Basis = $"detection: opened by {r.OpenedBy}",
-                    FindingCode = f.Code,
+                    FindingCode = byAlert.First().Code,
                 });
             }
         }
@@ -187,6 +193,13 @@ public static class PostmortemBuilder
         return items;
     }
 
+    private static TimelineEntry? FirstSymptom(IncidentRecord r) =>
+        r.PrimaryFinding() is { } p ? TimelineFacts.FirstSymptom(r.Timeline, p) : r.Timeline.Where(e => e.Source == TimelineSource.Cluster).MinBy(e => e.At);
+
+    private static bool IsSymptom(string code) => code is FindingCodes.ReplicasUnavailable or FindingCodes.ServiceNoEndpoints or FindingCodes.RolloutStuck;
+
+    private static bool HasAlert(string code) => code == FindingCodes.OomKilled || RunbookCatalog.ForCode(code) is { } rb && (rb.Alerts.Count > 0 || rb.RelatedAlerts.Count > 0);
+
     /// <summary>A finding whose cause is in the application code rather than the configuration.</summary>
     private static bool IsCodeDefect(Finding f, IncidentRecord r)
     {
@@ -236,12 +249,12 @@ public static class PostmortemBuilder
 
         foreach (var a in applied.Where(a => a.Verification is { Passed: true }))
         {
-            list.Add($"The change was verified after applying it: {Dot(a.Verification!.Summary)}.");
+            list.Add($"The change was verified after applying it: {Dot(a.Verification!.Summary)}");
         }
 
-        if (r.Metrics.Any(m => m.Points.Count > 1))
+        if (r.Metrics.FirstOrDefault(m => m.Points.Count > 1) is { } metric)
         {
-            list.Add("Metric evidence (Prometheus) was available to confirm the trend.");
+            list.Add($"Metric evidence was available to settle the hypotheses: {metric.Label} ({metric.Points.Count} samples).");
         }
 
         return list;
@@ -255,10 +268,10 @@ public static class PostmortemBuilder
             list.Add($"No alert fired; the incident was opened by {r.OpenedBy}.");
         }
 
-        var firstSymptom = r.Timeline.Where(e => e.Source == TimelineSource.Cluster).OrderBy(e => e.At).FirstOrDefault();
+        var firstSymptom = FirstSymptom(r);
         if (firstSymptom is not null && firstSymptom.At < r.CreatedAt)
         {
-            list.Add($"The first symptom ({firstSymptom.Reason ?? firstSymptom.Text}) preceded the incident by {StatusUpdate.FormatDuration(r.CreatedAt - firstSymptom.At)}.");
+            list.Add($"The first symptom ({firstSymptom.Reason} at {firstSymptom.At.UtcDateTime:HH:mm:ss}) came {StatusUpdate.FormatDuration(r.CreatedAt - firstSymptom.At)} before the incident was opened.");
         }
 
         foreach (var a in applied.Where(a => a.Verification is { Passed: false }))
@@ -281,7 +294,7 @@ public static class PostmortemBuilder
 
         if (r.Trigger is not null)
         {
-            list.Add($"The trigger reached production without being caught: {Dot(r.Trigger)}.");
+            list.Add($"The trigger reached production without being caught: {Dot(r.Trigger)}");
         }
 
         return list;

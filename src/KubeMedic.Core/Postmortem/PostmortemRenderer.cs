@@ -83,6 +83,7 @@ public static class PostmortemRenderer
         {
             sb.AppendLine("## Changes made");
             sb.AppendLine();
+            string? previousDiff = null;
             foreach (var a in d.ActionsTaken)
             {
                 sb.AppendLine($"- {IncidentMarkdown.Time(a.At)} {(a.DryRun ? "dry run" : "applied")}: {IncidentMarkdown.Md(a.Description)}" + (a.AuditId is null ? "" : $" (audit `{a.AuditId}`)"));
@@ -91,8 +92,13 @@ public static class PostmortemRenderer
                     sb.AppendLine($"  - `{IncidentMarkdown.Code(c)}`");
                 }
 
-                if (a.Diff is { Length: > 0 } diff)
+                if (a.Diff is { Length: > 0 } && a.Diff == previousDiff)
                 {
+                    sb.AppendLine("  - diff: as in the dry run above");
+                }
+                else if (a.Diff is { Length: > 0 })
+                {
+                    var diff = a.Diff;
                     sb.AppendLine();
                     sb.AppendLine("  ```diff");
                     foreach (var line in diff.ReplaceLineEndings("\n").TrimEnd('\n').Split('\n'))
@@ -103,6 +109,7 @@ public static class PostmortemRenderer
                     sb.AppendLine("  ```");
                 }
 
+                previousDiff = a.Diff;
                 if (a.Verification is { } v)
                 {
                     sb.AppendLine($"  - verification **{(v.Passed ? "passed" : "failed")}**: {IncidentMarkdown.Md(v.Summary)}");

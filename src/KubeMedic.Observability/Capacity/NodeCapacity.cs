@@ -144,3 +144,14 @@ public static class Quantities
 
     public static string FormatCores(double cores) => cores.ToString("0.##", CultureInfo.InvariantCulture);
 }
+
+/// <summary>Node capacities from the cluster model (live cluster, snapshot or simulator): allocatable, else capacity.</summary>
+public static class ClusterCapacity
+{
+    public static IReadOnlyList<NodeCapacity> FromModel(KubeMedic.Core.Model.ClusterModel model) =>
+        model.Nodes
+            .Select(n => (n.Name, Amounts: n.Allocatable.CpuMillis is > 0 && n.Allocatable.MemoryBytes is > 0 ? n.Allocatable : n.Capacity))
+            .Where(n => n.Amounts.CpuMillis is > 0 && n.Amounts.MemoryBytes is > 0)
+            .Select(n => new NodeCapacity(n.Name, n.Amounts.CpuMillis!.Value / 1000.0, n.Amounts.MemoryBytes!.Value))
+            .ToList();
+}

@@ -75,7 +75,9 @@ public static class MemoryTrendClassifier
         }
 
         var restarts = segments.Count - 1;
-        var segment = segments.LastOrDefault(s => s.Count >= 6) ?? points;
+        // the run that ended in the last restart is the one the OOM killer ended: judge it when it is long enough;
+        // otherwise the current run
+        var segment = segments.Take(segments.Count - 1).LastOrDefault(s => s.Count >= 6) ?? segments.LastOrDefault(s => s.Count >= 6) ?? points;
         var peak = segment.Max(p => p.Value);
         var reference = limitBytes is > 0 ? limitBytes.Value : peak;
         var t0 = segment[0].Time;
@@ -121,10 +123,11 @@ public static class MemoryTrendClassifier
         if (slope > 0 && r2 >= 0.85 && rise >= 0.10 * reference)
         {
             var last = ys[^1];
-            TimeSpan? ttl = limitBytes is > 0 ? TimeSpan.FromMinutes(Math.Max(0, (limitBytes.Value - last) / slope)) : null;
+            var current = points[^1].Value; // the running container, which may have restarted since the analysed run
+            TimeSpan? ttl = limitBytes is > 0 ? TimeSpan.FromMinutes(Math.Max(0, (limitBytes.Value - current) / slope)) : null;
             var fromStart = limitBytes is > 0 ? TimeSpan.FromMinutes(Math.Max(0, (limitBytes.Value - intercept) / slope)) : (TimeSpan?)null;
             var ttlText = ttl is { } t
-                ? t.TotalMinutes < 0.5 ? "; it is at the limit now" : $"; at this rate it reaches the limit in {Num(t.TotalMinutes)} min"
+                ? t.TotalMinutes < 0.5 ? "; it is at the limit now" : $"; at this rate the running container reaches the limit in {Num(t.TotalMinutes)} min"
                 : "";
             var cycle = fromStart is { } f ? $" (about {Num(f.TotalMinutes)} min from a fresh start to the limit)" : "";
             return Verdict(MemoryPattern.Leak,

@@ -54,7 +54,14 @@ public sealed record MetricEvidenceReport(
     MemoryVerdict? Memory = null,
     RestartVerdict? Restarts = null,
     CpuVerdict? Cpu = null,
-    DeployVerdict? Deploy = null);
+    DeployVerdict? Deploy = null)
+{
+    /// <summary>The raw series behind the verdicts (for charts in reports and postmortems).</summary>
+    public IReadOnlyList<MetricSeries> Series { get; init; } = [];
+}
+
+/// <summary>A series kept as evidence: the query, a label, the unit (bytes, cores, count), the points and an optional reference line.</summary>
+public sealed record MetricSeries(string Query, string Label, string Unit, IReadOnlyList<Sample> Points, double? Threshold = null, string? ThresholdLabel = null);
 
 public sealed record MetricEvidenceOptions
 {
@@ -103,13 +110,14 @@ public sealed class MetricEvidenceCollector(IPrometheusQuery? prometheus, TimePr
             return new MetricEvidenceReport(target, evidence, missing);
         }
 
+        var series = new List<MetricSeries>();
         MemoryVerdict? memory = null;
         RestartVerdict? restarts = null;
         CpuVerdict? cpu = null;
         DeployVerdict? deploy = null;
         if (kinds.HasFlag(EvidenceKinds.Memory))
         {
-            memory = await Guard("memory trend", missing, () => MemoryAsync(target, ct));
+            memory = await Guard("memory trend", missing, () => MemoryAsync(target, series, ct));
             if (memory is not null)
             {
                 evidence.Add(new CoreEvidence(EvidenceSource.Metric, $"memory working set of {target}, last {Minutes(o.Lookback)} (scale 0 to the limit): {memory.Sparkline} — {memory.Summary}"));
@@ -118,7 +126,7 @@ public sealed class MetricEvidenceCollector(IPrometheusQuery? prometheus, TimePr
 
         if (kinds.HasFlag(EvidenceKinds.Restarts))
         {
-            restarts = await Guard("restart rate", missing, () => RestartsAsync(target, ct));
+            restarts = await Guard("restart rate", missing, () => RestartsAsync(target, series, ct));
             if (restarts is not null)
             {
                 evidence.Add(new CoreEvidence(EvidenceSource.Metric, $"restart count of {target}, last {Minutes(o.Lookback)}: {restarts.Sparkline} — {restarts.Summary}"));
@@ -127,7 +135,7 @@ public sealed class MetricEvidenceCollector(IPrometheusQuery? prometheus, TimePr
 
         if (kinds.HasFlag(EvidenceKinds.Cpu))
         {
-            cpu = await Guard("CPU throttling and usage", missing, () => CpuAsync(target, ct));
+            cpu = await Guard("CPU throttling and usage", missing, () => CpuAsync(target, series, ct));
             if (cpu is not null)
             {
                 evidence.Add(new CoreEvidence(EvidenceSource.Metric, $"CPU usage of {target}, last {Minutes(o.Lookback)}: {cpu.Sparkline} — {cpu.Summary}"));
@@ -154,7 +162,7 @@ public sealed class MetricEvidenceCollector(IPrometheusQuery? prometheus, TimePr
             }
         }
 
-        return new MetricEvidenceReport(target, evidence, missing, memory, restarts, cpu, deploy);
+        return new MetricEvidenceReport(target, evidence, missing, memory, restarts, cpu, deploy) { Series = series };
     }
 
     private static async Task<T?> Guard<T>(string what, List<string> missing, Func<Task<T?>> run) where T : class
@@ -183,11 +191,11 @@ public sealed class MetricEvidenceCollector(IPrometheusQuery? prometheus, TimePr
         return (end - o.Lookback, end, step);
     }
 
-    private async Task<MemoryVerdict?> MemoryAsync(EvidenceTarget t, CancellationToken ct)
+    private async Task<MemoryVerdict?> MemoryAsync(EvidenceTarget t, List<MetricSeries> keep, CancellationToken ct)
     {
         var (start, end, step) = Range();
-        var series = await prometheus!.QueryRangeAsync(
-            $"max by (container) (container_memory_working_set_bytes{{{t.Selector},{t.ContainerMatcher}}})", start, end, step, ct);
+        var query = $"max by (container) (container_memory_working_set_bytes{{{t.Selector},{t.ContainerMatcher}}})";
+        var series = await prometheus!.QueryRangeAsync(query, start, end, step, ct);
         if (series.Count == 0)
         {
             return null;
@@ -204,17 +212,22 @@ public sealed class MetricEvidenceCollector(IPrometheusQuery? prometheus, TimePr
             .Select(s => (Series: s, Limit: limits.FirstOrDefault(l => l.Label("container") == s.Label("container"))?.Last))
             .OrderByDescending(x => x.Limit is > 0 ? x.Series.Samples.Max(p => p.Value) / x.Limit.Value : 0)
             .First();
+        keep.Add(new MetricSeries(query, $"memory working set {t.Namespace}/{t.Pod ?? t.Workload} {best.Series.Label("container")}".TrimEnd(), "bytes",
+            best.Series.Samples, best.Limit, best.Limit is null ? null : "memory limit"));
         return MemoryTrendClassifier.Classify(best.Series.Samples, best.Limit);
     }
 
-    private async Task<RestartVerdict?> RestartsAsync(EvidenceTarget t, CancellationToken ct)
+    private async Task<RestartVerdict?> RestartsAsync(EvidenceTarget t, List<MetricSeries> keep, CancellationToken ct)
     {
         var (start, end, step) = Range();
-        var range = await prometheus!.QueryRangeAsync($"sum(kube_pod_container_status_restarts_total{{{t.Selector}}})", start, end, step, ct);
+        var query = $"sum(kube_pod_container_status_restarts_total{{{t.Selector}}})";
+        var range = await prometheus!.QueryRangeAsync(query, start, end, step, ct);
         if (range.Count == 0 || range[0].Samples.Count == 0)
         {
             return null;
         }
+
+        keep.Add(new MetricSeries(query, $"container restarts {t.Namespace}/{t.Pod ?? t.Workload}", "count", range[0].Samples));
 
         var window = $"{(long)o.Lookback.TotalSeconds}s";
         var inc = (await prometheus.QueryAsync($"sum(increase(kube_pod_container_status_restarts_total{{{t.Selector}}}[{window}]))", end, ct)).FirstOrDefault()?.Last ?? 0;
@@ -226,11 +239,12 @@ public sealed class MetricEvidenceCollector(IPrometheusQuery? prometheus, TimePr
         return new RestartVerdict(Math.Round(inc, 1), perHour, o.Lookback, summary, Sparkline.Render(range[0].Samples.Select(s => s.Value).ToList(), 48));
     }
 
-    private async Task<CpuVerdict?> CpuAsync(EvidenceTarget t, CancellationToken ct)
+    private async Task<CpuVerdict?> CpuAsync(EvidenceTarget t, List<MetricSeries> keep, CancellationToken ct)
     {
         var (start, end, step) = Range();
         var sel = $"{t.Selector},{t.ContainerMatcher}";
-        var usageRange = await prometheus!.QueryRangeAsync($"sum(rate(container_cpu_usage_seconds_total{{{sel}}}[5m]))", start, end, step, ct);
+        var usageQuery = $"sum(rate(container_cpu_usage_seconds_total{{{sel}}}[5m]))";
+        var usageRange = await prometheus!.QueryRangeAsync(usageQuery, start, end, step, ct);
         var throttled = (await prometheus.QueryAsync(
             $"sum(increase(container_cpu_cfs_throttled_periods_total{{{sel}}}[5m])) / sum(increase(container_cpu_cfs_periods_total{{{sel}}}[5m]))", end, ct)).FirstOrDefault()?.Last;
         var request = (await prometheus.QueryAsync($"sum(kube_pod_container_resource_requests{{{sel},resource=\"cpu\"}})", end, ct)).FirstOrDefault()?.Last;
@@ -258,6 +272,11 @@ public sealed class MetricEvidenceCollector(IPrometheusQuery? prometheus, TimePr
         {
             var vsRequest = request is > 0 ? $" = {(use / request.Value * 100).ToString("0", CultureInfo.InvariantCulture)} % of its {Cores(request.Value)} request" : " (no CPU request set)";
             parts.Add($"using {Cores(use)} cores{vsRequest}{(limit is > 0 ? $", limit {Cores(limit.Value)}" : "")}");
+        }
+
+        if (usageRange.FirstOrDefault() is { } usageSeries)
+        {
+            keep.Add(new MetricSeries(usageQuery, $"CPU usage {t.Namespace}/{t.Pod ?? t.Workload}", "cores", usageSeries.Samples, limit, limit is null ? null : "CPU limit"));
         }
 
         var spark = Sparkline.Render(usageRange.FirstOrDefault()?.Samples.Select(s => s.Value).ToList() ?? [], 48, 0, limit);

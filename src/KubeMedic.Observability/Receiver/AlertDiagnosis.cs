@@ -4,7 +4,14 @@ using KubeMedic.Observability.Evidence;
 namespace KubeMedic.Observability.Receiver;
 
 /// <summary>What triage + diagnosis found for an alert: a one-line summary, optional findings, evidence texts and what was not checked.</summary>
-public sealed record AlertDiagnosis(string Summary, IReadOnlyList<string> Evidence, IReadOnlyList<string> Missing, IReadOnlyList<Finding>? Findings = null);
+public sealed record AlertDiagnosis(string Summary, IReadOnlyList<string> Evidence, IReadOnlyList<string> Missing, IReadOnlyList<Finding>? Findings = null)
+{
+    /// <summary>Metric series behind the evidence (kept on the incident for postmortem charts).</summary>
+    public IReadOnlyList<MetricSeries> Series { get; init; } = [];
+
+    /// <summary>The memory verdict, when there is one (leak / limit too low / spike).</summary>
+    public MemoryVerdict? Memory { get; init; }
+}
 
 /// <summary>
 /// Runs triage + diagnosis on the objects an alert names. The diagnosis engine (diag helper) plugs in here; the receiver ships
@@ -47,6 +54,6 @@ public sealed class MetricAlertDiagnoser(MetricEvidenceCollector collector) : IA
             : report.Restarts is { } r ? r.Summary
             : report.Deploy is { } d ? d.Summary
             : "no metric evidence";
-        return new AlertDiagnosis(summary, report.Evidence.Select(e => e.Text).ToList(), report.Missing);
+        return new AlertDiagnosis(summary, report.Evidence.Select(e => e.Text).ToList(), report.Missing) { Series = report.Series, Memory = report.Memory };
     }
 }

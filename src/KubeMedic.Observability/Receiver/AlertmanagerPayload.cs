@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using KubeMedic.Core.Findings;
+using KubeMedic.Core.Runbooks;
 using KubeMedic.Observability.Rules;
 
 namespace KubeMedic.Observability.Receiver;
@@ -113,11 +114,18 @@ public static class AlertmanagerWebhook
                 "resolved" => false,
                 _ => throw new WebhookRejected($"alerts[{i}] status '{a.Status}' is neither firing nor resolved"),
             };
-            var fingerprint = string.IsNullOrEmpty(a.Fingerprint) ? Fingerprint(labels) : a.Fingerprint;
+            if (labels.FirstOrDefault(kv => kv.Value is null) is { Key: { } nullLabel })
+            {
+                throw new WebhookRejected($"alerts[{i}] label '{nullLabel}' is null");
+            }
+
+            // Alertmanager fingerprints are 16 hex digits; anything else (or nothing) is replaced by our own hash of the labels,
+            // so a sender cannot smuggle path characters into file names
+            var fingerprint = a.Fingerprint is { Length: > 0 and <= 64 } f && f.All(char.IsAsciiLetterOrDigit) ? f : Fingerprint(labels);
             signals.Add(new AlertSignal(fingerprint, groupKey.Length > 0 ? groupKey : $"{{}}:{{alertname=\"{name}\"}}", name, firing,
-                Severity(labels), labels, a.Annotations ?? [], a.StartsAt,
+                Severity(labels), labels, (a.Annotations ?? []).Where(kv => kv.Value is not null).ToDictionary(), a.StartsAt,
                 a.EndsAt.Year <= 1 ? null : a.EndsAt, Objects(labels),
-                labels.TryGetValue(AlertRuleGenerator.CodeLabel, out var code) ? code : null, a.GeneratorUrl));
+                labels.TryGetValue(AlertRuleGenerator.CodeLabel, out var code) ? code : RunbookCatalog.CodeForAlert(name), a.GeneratorUrl));
         }
 
         return (payload, signals);

@@ -15,5 +15,5 @@ public static class RunbookCodes
 
     public const string DefaultBase = "https://github.com/kubemedic/kubemedic/blob/main/docs/runbooks";
 
-    public static string Url(string runbookBase, string code) => $"{runbookBase.TrimEnd('/')}/{code}.md";
+    public static string Url(string runbookBase, string code) => KubeMedic.Core.Runbooks.RunbookCatalog.UrlFor(code, runbookBase);
 }

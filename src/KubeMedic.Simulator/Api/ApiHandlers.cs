@@ -115,7 +115,9 @@ internal sealed partial class ApiHandlers
     {
         EnsureNamespaceExistsForRead(p);
         var filter = Filter(http, p.Type);
-        var limit = int.TryParse(Q(http, "limit"), out var l) ? l : 0;
+        // Table requests come from kubectl get, whose client-side rate limiter (5 QPS, burst 10) would make paging
+        // through a big list take seconds; serve those in one page (allowed: no continue token is returned).
+        var limit = int.TryParse(Q(http, "limit"), out var l) && !WantsTable(http) ? l : 0;
         string? after = null;
         if (Q(http, "continue") is { Length: > 0 } token)
         {
@@ -187,7 +189,7 @@ internal sealed partial class ApiHandlers
         foreach (var item in items)
         {
             WriteRow(writer, item, row(item, now), include);
-            if (++n % 200 == 0) await writer.FlushAsync();
+            if (++n % 1000 == 0) await writer.FlushAsync();
         }
 
         writer.WriteEndArray();
@@ -210,6 +212,36 @@ internal sealed partial class ApiHandlers
         }
 
         writer.WriteEndArray();
+    }
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<JsonObject, byte[]> RowMetadata = new();
+
+    /// <summary>The PartialObjectMetadata of a row, serialised once per stored object version.</summary>
+    private static byte[] BuildRowMetadata(JsonObject item)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("kind", "PartialObjectMetadata");
+            w.WriteString("apiVersion", "meta.k8s.io/v1");
+            w.WriteStartObject("metadata");
+            if (item["metadata"] is JsonObject meta)
+            {
+                foreach (var (k, v) in meta)
+                {
+                    if (k is "ownerReferences" or "managedFields" or "annotations" or "finalizers" or "generateName") continue;
+                    w.WritePropertyName(k);
+                    if (v is null) w.WriteNullValue();
+                    else v.WriteTo(w);
+                }
+            }
+
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+
+        return buffer.ToArray();
     }
 
     private static void WriteRow(Utf8JsonWriter writer, JsonObject item, object?[] cells, string include)
@@ -237,12 +269,9 @@ internal sealed partial class ApiHandlers
         }
         else if (include != "None")
         {
-            writer.WriteStartObject("object");
-            writer.WriteString("kind", "PartialObjectMetadata");
-            writer.WriteString("apiVersion", "meta.k8s.io/v1");
-            writer.WritePropertyName("metadata");
-            (item["metadata"] ?? new JsonObject()).WriteTo(writer);
-            writer.WriteEndObject();
+            // kubectl reads name, namespace, labels and timestamps from the row's metadata.
+            writer.WritePropertyName("object");
+            writer.WriteRawValue(RowMetadata.GetValue(item, BuildRowMetadata), skipInputValidation: true);
         }
 
         writer.WriteEndObject();

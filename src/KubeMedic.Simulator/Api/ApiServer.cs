@@ -44,6 +44,7 @@ internal sealed class ApiServer
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
         var app = builder.Build();
+        Chaos.LabHooks.Install(app, _ctx); // lab (issue 6): API faults, metric targets, chaos control
         app.Run(ctx => _router.HandleAsync(ctx));
         try
         {

@@ -171,7 +171,13 @@ internal sealed partial class ApiHandlers
         if (!follow || previous) return;
 
         await http.Response.Body.FlushAsync();
-        var instance = container.Current;
+        ContainerInstance? instance;
+        lock (runtime.Gate)
+        {
+            instance = container.Current;
+        }
+
+        if (instance is null) return;
         while (!http.RequestAborted.IsCancellationRequested)
         {
             try
@@ -184,8 +190,7 @@ internal sealed partial class ApiHandlers
             }
 
             if (Store.Get(Resources.Pods, pod.Namespace(), pod.Name())?.Uid() != pod.Uid()) break;
-            var fresh = _ctx.Kubelet.Logs(runtime, container, false, _ctx.Now) ?? [];
-            if (container.Current != instance) break;
+            var fresh = _ctx.Kubelet.Logs(runtime, container, instance, _ctx.Now);
             var chunk = new StringBuilder();
             foreach (var (time, line) in fresh.Where(l => l.Time > last))
             {
@@ -201,7 +206,7 @@ internal sealed partial class ApiHandlers
 
             lock (runtime.Gate)
             {
-                if (instance?.End is not null) break;
+                if (instance.End is not null) break;
             }
         }
     }

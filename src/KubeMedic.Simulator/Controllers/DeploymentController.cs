@@ -22,6 +22,12 @@ internal sealed class DeploymentController(SimContext ctx) : Controller(ctx)
     {
         if (ev.Type == Resources.Deployments) Enqueue(KeyOf(ev.Object));
         else if (ev.Type == Resources.ReplicaSets && PodUtil.OwnerName(ev.Object, "Deployment") is { } owner) Enqueue(ObjectStore.Key(ev.Object.Namespace(), owner));
+        else if (ev.Type == Resources.Pods && ev.EventType == "DELETED" && PodUtil.OwnerName(ev.Object, "ReplicaSet") is { } rsName
+            && Store.Get(Resources.ReplicaSets, ev.Object.Namespace(), rsName) is { } rs && PodUtil.OwnerName(rs, "Deployment") is { } deployment)
+        {
+            // Recreate waits for the old pods to be gone.
+            Enqueue(ObjectStore.Key(ev.Object.Namespace(), deployment));
+        }
     }
 
     public static string TemplateHash(JsonObject template)
@@ -345,7 +351,6 @@ internal sealed class DeploymentController(SimContext ctx) : Controller(ctx)
                 if (now >= due)
                 {
                     PodUtil.SetCondition(status, "Progressing", "False", "ProgressDeadlineExceeded", $"ReplicaSet \"{rsName}\" has timed out progressing.", now, withUpdateTime: true);
-                    Ctx.Events.Warning(d, "ProgressDeadlineExceeded", $"Deployment \"{d.Name()}\" has timed out progressing.", "deployment-controller");
                 }
                 else
                 {

@@ -30,6 +30,11 @@ internal sealed class GarbageCollector(SimContext ctx) : Controller(ctx)
         {
             _owners.Remove(uid);
             if (_dependents.ContainsKey(uid)) Enqueue("owner:" + uid);
+            foreach (var r in ev.Object.Arr("metadata.ownerReferences").Objects())
+            {
+                // An owner deleted in the foreground waits for this dependent.
+                if (_owners.ContainsKey(r.Str("uid") ?? "")) Enqueue("finalize:" + r.Str("uid"));
+            }
         }
         else
         {

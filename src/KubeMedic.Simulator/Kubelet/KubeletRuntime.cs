@@ -109,10 +109,20 @@ internal sealed class KubeletRuntime
     /// <summary>The log lines of a container instance (current or previous), as (time, line).</summary>
     public List<(DateTimeOffset Time, string Line)>? Logs(PodRuntime pod, ContainerRuntime c, bool previous, DateTimeOffset now)
     {
+        ContainerInstance? inst;
         lock (pod.Gate)
         {
-            var inst = previous ? c.Previous : c.Current;
-            if (inst is null) return null;
+            inst = previous ? c.Previous : c.Current;
+        }
+
+        return inst is null ? null : Logs(pod, c, inst, now);
+    }
+
+    /// <summary>The log lines of one container instance up to <paramref name="now"/>.</summary>
+    public List<(DateTimeOffset Time, string Line)> Logs(PodRuntime pod, ContainerRuntime c, ContainerInstance inst, DateTimeOffset now)
+    {
+        lock (pod.Gate)
+        {
             var end = inst.End ?? now;
             var lines = new List<(DateTimeOffset, string)>();
             var t = inst.Start;

@@ -76,7 +76,7 @@ internal static class JsonPatch
     {
         var tokens = Tokens(path);
         if (tokens.Count == 0) return value ?? throw ApiException.BadRequest("json patch: cannot replace the document with null");
-        var parent = Resolve(doc, "/" + string.Join('/', tokens.Take(tokens.Count - 1).Select(Escape)));
+        var parent = Resolve(doc, ParentPath(tokens));
         var last = tokens[^1];
         switch (parent)
         {
@@ -97,7 +97,8 @@ internal static class JsonPatch
     private static JsonNode Remove(JsonNode doc, string path, out JsonNode? removed)
     {
         var tokens = Tokens(path);
-        var parent = Resolve(doc, "/" + string.Join('/', tokens.Take(tokens.Count - 1).Select(Escape)));
+        if (tokens.Count == 0) throw ApiException.BadRequest("json patch: cannot remove the whole document");
+        var parent = Resolve(doc, ParentPath(tokens));
         var last = tokens[^1];
         switch (parent)
         {
@@ -115,6 +116,9 @@ internal static class JsonPatch
 
         return doc;
     }
+
+    private static string ParentPath(List<string> tokens) =>
+        tokens.Count <= 1 ? "" : "/" + string.Join('/', tokens.Take(tokens.Count - 1).Select(Escape));
 
     private static string Escape(string t) => t.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal);
 }

@@ -160,6 +160,7 @@ internal static class Schema
         if (type is null) return;
         foreach (var (key, value) in obj)
         {
+            if (key.StartsWith('$')) continue; // strategic merge patch directives
             var fpath = path.Length == 0 ? key : path + "." + key;
             var field = Field(type, key);
             if (field is null)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using KubeMedic.Simulator.Store;
 
@@ -51,7 +52,14 @@ internal static class TablePrinter
 
     private static Column C(string name, int priority = 0) => new(name, "string", "", priority);
 
-    public static string Age(JsonObject o, DateTimeOffset now) => Durations.Since(o.Time("metadata.creationTimestamp"), now);
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<JsonObject, StrongBox<DateTimeOffset?>> Created = new();
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<JsonObject, PodRowCache> PodRows = new();
+
+    /// <summary>Stored objects never change, so what a row derives from one is computed once per version.</summary>
+    private sealed record PodRowCache(string Ready, string Status, int Restarts, DateTimeOffset? LastRestart, string Ip, string Node, string Nominated, string Gates);
+
+    public static string Age(JsonObject o, DateTimeOffset now) =>
+        Durations.Since(Created.GetValue(o, x => new StrongBox<DateTimeOffset?>(x.Time("metadata.creationTimestamp"))).Value, now);
 
     /// <summary>The STATUS column of a pod, exactly as kubectl's printPod computes it.</summary>
     public static (string Ready, string Status, int Restarts, DateTimeOffset? LastRestart) PodStatus(JsonObject pod)
@@ -156,9 +164,16 @@ internal static class TablePrinter
 
     private static object?[] PodRow(JsonObject pod, DateTimeOffset now)
     {
+        var c = PodRows.GetValue(pod, ComputePodRow);
+        var restartText = c.Restarts.ToString(CultureInfo.InvariantCulture);
+        if (c.Restarts != 0 && c.LastRestart is not null) restartText = $"{c.Restarts} ({Durations.Since(c.LastRestart, now)} ago)";
+        return [pod.Name(), c.Ready, c.Status, restartText, Age(pod, now), c.Ip, c.Node, c.Nominated, c.Gates];
+    }
+
+    private static PodRowCache ComputePodRow(JsonObject pod)
+    {
         var (ready, status, restarts, lastRestart) = PodStatus(pod);
-        var restartText = restarts.ToString(CultureInfo.InvariantCulture);
-        if (restarts != 0 && lastRestart is not null) restartText = $"{restarts} ({Durations.Since(lastRestart, now)} ago)";
+        var restartText = "";
         var ip = pod.Arr("status.podIPs").Objects().FirstOrDefault()?.Str("ip") ?? pod.Str("status.podIP");
         var gates = pod.Arr("spec.readinessGates");
         var gatesText = "<none>";
@@ -169,14 +184,13 @@ internal static class TablePrinter
             gatesText = $"{trueCount}/{gates.Count}";
         }
 
-        return
-        [
-            pod.Name(), ready, status, restartText, Age(pod, now),
+        _ = restartText;
+        return new PodRowCache(
+            ready, status, restarts, lastRestart,
             string.IsNullOrEmpty(ip) ? "<none>" : ip,
             pod.Str("spec.nodeName") is { Length: > 0 } n ? n : "<none>",
             pod.Str("status.nominatedNodeName") is { Length: > 0 } nn ? nn : "<none>",
-            gatesText,
-        ];
+            gatesText);
     }
 
     public static string NodeStatus(JsonObject node)

@@ -158,6 +158,7 @@ internal static class ImageRef
     public static string FullyQualified(string image)
     {
         var n = Normalize(image);
+        if (!n.Contains('/')) return "docker.io/library/" + n;
         var first = n.Split('/')[0];
         if (first.Contains('.') || first.Contains(':') || first == "localhost") return n;
         return n.Contains('/') ? "docker.io/" + n : "docker.io/library/" + n;

@@ -30,10 +30,12 @@ internal sealed class ApiException : Exception
     public static ApiException Invalid(ResourceType rt, string name, IReadOnlyList<(string Field, string Type, string Message)> causes)
     {
         var details = DetailsFor(rt, name);
+        details["kind"] = rt.Kind;
         details["causes"] = Json.ToArray(causes.Select(c => (JsonNode)new JsonObject { ["reason"] = c.Type, ["message"] = c.Message, ["field"] = c.Field }));
         var list = causes.Select(c => $"{c.Field}: {c.Message}").ToList();
         var joined = list.Count == 1 ? list[0] : "[" + string.Join(", ", list) + "]";
-        return new ApiException(422, "Invalid", $"{rt.Kind}.{(rt.Group.Length == 0 ? "" : rt.Group)} \"{name}\" is invalid: {joined}".Replace(". \"", " \"", StringComparison.Ordinal), details);
+        var qualifiedKind = rt.Group.Length == 0 ? rt.Kind : $"{rt.Kind}.{rt.Group}";
+        return new ApiException(422, "Invalid", $"{qualifiedKind} \"{name}\" is invalid: {joined}", details);
     }
 
     public static ApiException BadRequest(string message) => new(400, "BadRequest", message);

@@ -15,7 +15,7 @@ internal sealed record StoreEvent(long ResourceVersion, ResourceType Type, strin
 internal sealed class ObjectStore
 {
     private readonly object _gate = new();
-    private readonly Dictionary<string, SortedDictionary<string, JsonObject>> _tables = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Table> _tables = new(StringComparer.Ordinal);
     private readonly StoreEvent?[] _history;
     private readonly List<WatchSubscription> _watchers = [];
     private readonly TimeProvider _clock;
@@ -43,7 +43,7 @@ internal sealed class ObjectStore
     {
         lock (_gate)
         {
-            return Table(rt).GetValueOrDefault(Key(rt.Namespaced ? ns : null, name));
+            return Table(rt).Get(rt.Namespaced ? ns : null, name);
         }
     }
 
@@ -58,19 +58,7 @@ internal sealed class ObjectStore
             var table = Table(rt);
             var items = new List<JsonObject>();
             string? next = null;
-            IEnumerable<KeyValuePair<string, JsonObject>> source = table;
-            if (ns is not null && rt.Namespaced)
-            {
-                var prefix = ns + "/";
-                source = table.Where(p => p.Key.StartsWith(prefix, StringComparison.Ordinal));
-            }
-
-            if (continueAfter is not null)
-            {
-                source = source.Where(p => string.CompareOrdinal(p.Key, continueAfter) > 0);
-            }
-
-            foreach (var (key, obj) in source)
+            foreach (var obj in table.Enumerate(rt.Namespaced ? ns : null, continueAfter))
             {
                 if (filter is not null && !filter(obj)) continue;
                 if (limit > 0 && items.Count == limit)
@@ -112,7 +100,7 @@ internal sealed class ObjectStore
             var ns = rt.Namespaced ? meta.Str("namespace") : null;
             if (!rt.Namespaced) meta.Remove("namespace");
             var key = Key(ns, name);
-            if (table.ContainsKey(key)) throw ApiException.AlreadyExists(rt, name);
+            if (table.Get(ns, name) is not null) throw ApiException.AlreadyExists(rt, name);
             if (meta.Str("uid") is not { Length: > 0 }) meta["uid"] = Guid.NewGuid().ToString();
             meta["creationTimestamp"] = Json.Timestamp(_clock.GetUtcNow());
             if (rt != Resources.Pods && rt != Resources.Events && obj["spec"] is not null) meta["generation"] = 1;
@@ -135,7 +123,7 @@ internal sealed class ObjectStore
             var ns = rt.Namespaced ? meta.Str("namespace") : null;
             var key = Key(ns, name);
             var table = Table(rt);
-            if (!table.TryGetValue(key, out var old)) throw ApiException.NotFound(rt, name);
+            var old = table.Get(ns, name) ?? throw ApiException.NotFound(rt, name);
             var oldRv = old.Str("metadata.resourceVersion");
             if (!string.IsNullOrEmpty(expectedRv) && expectedRv != oldRv) throw ApiException.Conflict(rt, name);
 
@@ -159,7 +147,7 @@ internal sealed class ObjectStore
                 && (rt != Resources.Pods || (meta.Long("deletionGracePeriodSeconds") ?? 0) == 0) && rt != Resources.Namespaces)
             {
                 meta["resourceVersion"] = oldRv;
-                table.Remove(key);
+                table.Remove(ns, name);
                 Commit(rt, key, "DELETED", obj, old, remove: true);
                 return obj;
             }
@@ -182,7 +170,8 @@ internal sealed class ObjectStore
         {
             var key = Key(rt.Namespaced ? ns : null, name);
             var table = Table(rt);
-            if (!table.Remove(key, out var old)) return null;
+            var old = table.Remove(rt.Namespaced ? ns : null, name);
+            if (old is null) return null;
             var gone = old.Clone();
             Commit(rt, key, "DELETED", gone, old, remove: true);
             return gone;
@@ -264,12 +253,12 @@ internal sealed class ObjectStore
 
     private static string KeyOf(JsonObject obj) => Key(obj.Namespace(), obj.Name());
 
-    private SortedDictionary<string, JsonObject> Table(ResourceType rt)
+    private Table Table(ResourceType rt)
     {
         var k = Resources.StorageKey(rt);
         if (!_tables.TryGetValue(k, out var t))
         {
-            t = new SortedDictionary<string, JsonObject>(StringComparer.Ordinal);
+            t = new Table();
             _tables[k] = t;
         }
 
@@ -281,7 +270,7 @@ internal sealed class ObjectStore
         _rv++;
         obj.Ensure("metadata")["resourceVersion"] = _rv.ToString(CultureInfo.InvariantCulture);
         Json.Materialize(obj);
-        if (!remove) Table(rt)[key] = obj;
+        if (!remove) Table(rt).Set(rt.Namespaced ? obj.Namespace() : null, obj.Name(), obj);
         var ev = new StoreEvent(_rv, rt, type, obj, old);
         if (_historyCount == _history.Length)
         {
@@ -297,6 +286,60 @@ internal sealed class ObjectStore
         }
 
         Committed?.Invoke(ev);
+    }
+}
+
+/// <summary>Objects of one resource, indexed by namespace then name (lists of one namespace do not scan the others).</summary>
+internal sealed class Table
+{
+    private readonly SortedDictionary<string, SortedDictionary<string, JsonObject>> _byNamespace = new(StringComparer.Ordinal);
+
+    public int Count { get; private set; }
+
+    public JsonObject? Get(string? ns, string name) =>
+        _byNamespace.TryGetValue(ns ?? "", out var names) ? names.GetValueOrDefault(name) : null;
+
+    public void Set(string? ns, string name, JsonObject obj)
+    {
+        if (!_byNamespace.TryGetValue(ns ?? "", out var names))
+        {
+            names = new SortedDictionary<string, JsonObject>(StringComparer.Ordinal);
+            _byNamespace[ns ?? ""] = names;
+        }
+
+        if (!names.ContainsKey(name)) Count++;
+        names[name] = obj;
+    }
+
+    public JsonObject? Remove(string? ns, string name)
+    {
+        if (!_byNamespace.TryGetValue(ns ?? "", out var names) || !names.Remove(name, out var old)) return null;
+        Count--;
+        return old;
+    }
+
+    /// <summary>Objects in (namespace, name) order, in one namespace or all, after a continue key "ns/name".</summary>
+    public IEnumerable<JsonObject> Enumerate(string? ns, string? continueAfter)
+    {
+        string? afterNs = null, afterName = null;
+        if (continueAfter is not null)
+        {
+            var slash = continueAfter.IndexOf('/');
+            (afterNs, afterName) = slash < 0 ? ("", continueAfter) : (continueAfter[..slash], continueAfter[(slash + 1)..]);
+        }
+
+        IEnumerable<KeyValuePair<string, SortedDictionary<string, JsonObject>>> spaces = ns is not null
+            ? (_byNamespace.TryGetValue(ns, out var one) ? [new(ns, one)] : [])
+            : _byNamespace;
+        foreach (var (space, names) in spaces)
+        {
+            if (afterNs is not null && string.CompareOrdinal(space, afterNs) < 0) continue;
+            foreach (var (name, obj) in names)
+            {
+                if (afterNs is not null && space == afterNs && string.CompareOrdinal(name, afterName) <= 0) continue;
+                yield return obj;
+            }
+        }
     }
 }
 

@@ -298,3 +298,44 @@ def healthy():
     write("healthy.json", items)
 
 seed000(); seed002(); healthy()
+
+# ---------------------------------------------------------------- cluster-info dump forms of seed 000
+def dump_forms():
+    import os, shutil
+    doc = json.load(open("seed000-oom.json"))
+    by_kind = {}
+    for it in doc["items"]:
+        by_kind.setdefault(it["kind"], []).append(it)
+    def typed(kind, items):
+        stripped = []
+        for it in items:
+            it = dict(it); it.pop("kind"); it.pop("apiVersion"); stripped.append(it)
+        return {"kind": kind + "List", "apiVersion": "v1", "metadata": {"resourceVersion": "1000"}, "items": stripped}
+    root = "dump-seed000"
+    shutil.rmtree(root, ignore_errors=True)
+    os.makedirs(os.path.join(root, "production"))
+    files = [("nodes.json", typed("Node", by_kind["Node"]))]
+    for kind, fname in [("Event", "events.json"), ("Service", "services.json"), ("Deployment", "deployments.json"), ("ReplicaSet", "replicasets.json"), ("Pod", "pods.json")]:
+        files.append((os.path.join("production", fname), typed(kind, by_kind.get(kind, []))))
+    files.append((os.path.join("production", "replicationcontrollers.json"), {"kind": "ReplicationControllerList", "apiVersion": "v1", "metadata": {"resourceVersion": "1"}, "items": []}))
+    files.append((os.path.join("production", "daemonsets.json"), {"kind": "DaemonSetList", "apiVersion": "apps/v1", "metadata": {"resourceVersion": "1"}, "items": []}))
+    stdout = []
+    pod = "order-service-7c9d8e6f4-x7k2p"
+    log_lines = ["2026-11-20T14:57:58Z INFO order-service v2.3.1 listening on :8080",
+                 "2026-11-20T14:57:59Z WARN heap in use 471MiB, goroutines 18234",
+                 "2026-11-20T14:58:00Z ERROR runtime: out of memory allocating response buffer"]
+    logs = f"==== START logs for container order-service of pod production/{pod} ====\n" + "\n".join(log_lines) + f"\n==== END logs for container order-service of pod production/{pod} ====\n"
+    for name, content in files:
+        text = json.dumps(content, indent=4) + "\n"
+        with open(os.path.join(root, name), "w") as f:
+            f.write(text)
+        stdout.append(text)
+        if name.endswith("pods.json"):
+            os.makedirs(os.path.join(root, "production", pod), exist_ok=True)
+            with open(os.path.join(root, "production", pod, "logs.txt"), "w") as f:
+                f.write(logs)
+            stdout.append(logs)
+    with open("dump-seed000-stdout.txt", "w") as f:
+        f.write("".join(stdout))
+
+dump_forms()

@@ -28,13 +28,15 @@ internal sealed record LiveBackendOptions
 /// A live cluster through the official KubernetesClient (the simulator is one): diagnosis, the cluster timeline from events and
 /// pod status, memory samples from the metrics API, and fixes through the audited repair executor (dry run, apply, verify).
 /// </summary>
-internal sealed class LiveBackend(IKubernetes client, string description, Func<CancellationToken, Task<RespondDiagnosis>> diagnose, TimeProvider time, LiveBackendOptions options)
+internal sealed class LiveBackend(IKubernetes client, string description, Func<CancellationToken, Task<(KubeMedic.Core.Model.ClusterModel Model, RespondDiagnosis Diagnosis)>> diagnose, TimeProvider time, LiveBackendOptions options)
     : IResponseBackend
 {
     private readonly KubeObjectApi _api = new(client);
     private readonly AuditLog _audit = new(options.AuditDirectory, time);
     private readonly ConcurrentDictionary<(string Ns, string Pod), List<MetricPoint>> _samples = new();
     private readonly Dictionary<string, RepairRequest> _requests = [];
+    private DateTimeOffset _windowStart = DateTimeOffset.MinValue;
+    private string? _prometheusSkipped;
 
     public string Description => description;
 
@@ -44,59 +46,16 @@ internal sealed class LiveBackend(IKubernetes client, string description, Func<C
 
     public async Task<Observation> ObserveAsync(CancellationToken ct)
     {
-        var diagnosis = await diagnose(ct);
-        var namespaces = diagnosis.Findings.Select(f => f.Object.Namespace).OfType<string>().ToHashSet(StringComparer.Ordinal);
-        var events = (await client.CoreV1.ListEventForAllNamespacesAsync(cancellationToken: ct)).Items;
-        var pods = (await client.CoreV1.ListPodForAllNamespacesAsync(cancellationToken: ct)).Items;
-        var replicaSets = (await client.AppsV1.ListReplicaSetForAllNamespacesAsync(cancellationToken: ct)).Items;
-        var deployments = (await client.AppsV1.ListDeploymentForAllNamespacesAsync(cancellationToken: ct)).Items;
-        var timeline = ClusterTimeline.Build(events, pods, replicaSets, namespaces.Count > 0 ? namespaces : null);
-        var targets = diagnosis.Findings.Select(f => f.Owner ?? f.Object).Where(o => o.Kind == "Deployment").ToHashSet();
-        var workloads = deployments.Select(ClusterTimeline.Facts).Where(w => targets.Contains(w.Object)).ToList();
-
-        var primary = diagnosis.Findings.Count > 0 ? ResponseFlow.Primary(diagnosis.Findings) : null;
-        var target = primary?.Owner ?? primary?.Object;
-        string? trigger = null;
-        var triage = diagnosis.Triage;
-        if (triage is null && diagnosis.Findings.Count > 0)
-        {
-            var services = (await client.CoreV1.ListServiceForAllNamespacesAsync(cancellationToken: ct)).Items;
-            triage = TriageEstimate.From(diagnosis.Findings, deployments, services, pods);
-        }
-        if (target is not null)
-        {
-            var correlation = ClusterTimeline.Correlation(timeline, target);
-            var deploy = timeline.Where(e => e.Reason == "ScalingReplicaSet" && e.Object == target && e.Text.Contains("revision", StringComparison.Ordinal)).OrderBy(e => e.At).LastOrDefault();
-            if (deploy is not null && timeline.Any(e => e.At >= deploy.At && e.Reason is "OOMKilled" or "BackOff" or "Failed" or "Unhealthy"))
-            {
-                trigger = $"rollout of {target}: {deploy.Text[(deploy.Text.IndexOf(": ", StringComparison.Ordinal) + 2)..]}";
-            }
-
-            if (triage is not null && triage.Correlation is null && correlation is not null)
-            {
-                triage = triage with { Correlation = correlation };
-            }
-        }
-
-        return new Observation
-        {
-            Findings = diagnosis.Findings,
-            Triage = triage,
-            ClusterTimeline = timeline,
-            Workloads = workloads,
-            Trigger = trigger,
-            LeadingHypothesis = diagnosis.LeadingHypothesis,
-            ObservedAt = time.GetUtcNow(),
-        };
+        var (model, diagnosis) = await diagnose(ct);
+        var (observation, windowStart) = ObservationBuilder.Build(model, diagnosis, time);
+        _windowStart = windowStart;
+        return observation;
     }
 
     public async Task<IReadOnlyList<TimelineEntry>> ClusterTimelineAsync(IReadOnlyList<Finding> findings, CancellationToken ct)
     {
-        var namespaces = findings.Select(f => f.Object.Namespace).OfType<string>().ToHashSet(StringComparer.Ordinal);
-        var events = (await client.CoreV1.ListEventForAllNamespacesAsync(cancellationToken: ct)).Items;
-        var pods = (await client.CoreV1.ListPodForAllNamespacesAsync(cancellationToken: ct)).Items;
-        var replicaSets = (await client.AppsV1.ListReplicaSetForAllNamespacesAsync(cancellationToken: ct)).Items;
-        return ClusterTimeline.Build(events, pods, replicaSets, namespaces.Count > 0 ? namespaces : null);
+        var (model, _) = await diagnose(ct);
+        return [.. ModelAdapters.Timeline(model).Where(e => e.At >= _windowStart)];
     }
 
     /// <summary>Takes one metrics-API sample of every pod in the namespace (call it periodically while waiting).</summary>
@@ -133,11 +92,20 @@ internal sealed class LiveBackend(IKubernetes client, string description, Func<C
         var ns = target.Namespace;
         if (ns is null)
         {
-            return new MetricsOutcome([], "none (cluster-scoped finding)", options.PrometheusSkipped);
+            return new MetricsOutcome([], "none (cluster-scoped finding)", _prometheusSkipped ?? options.PrometheusSkipped);
+        }
+
+        var limit = await MemoryLimitAsync(target, ct);
+        if (options.PrometheusUrl is { } url)
+        {
+            var fromPrometheus = await PrometheusMemoryAsync(url, ns, target.Name, limit, ct);
+            if (fromPrometheus is not null)
+            {
+                return fromPrometheus;
+            }
         }
 
         await SampleAsync(ns, ct);
-        var limit = await MemoryLimitAsync(target, ct);
         var pods = new HashSet<string>(primary.Pods, StringComparer.Ordinal);
         var prefix = target.Name + "-";
         var candidates = _samples.Where(kv => kv.Key.Ns == ns && (pods.Contains(kv.Key.Pod) || kv.Key.Pod.StartsWith(prefix, StringComparison.Ordinal)))
@@ -146,7 +114,7 @@ internal sealed class LiveBackend(IKubernetes client, string description, Func<C
             .ToList();
         if (candidates.Count == 0 || candidates[0].Points.Count == 0)
         {
-            return new MetricsOutcome([], "metrics.k8s.io (no samples)", options.PrometheusSkipped);
+            return new MetricsOutcome([], "metrics.k8s.io (no samples)", _prometheusSkipped ?? options.PrometheusSkipped);
         }
 
         var (pod, points) = candidates[0];
@@ -160,7 +128,39 @@ internal sealed class LiveBackend(IKubernetes client, string description, Func<C
             ThresholdLabel = "limit",
         };
         var source = $"metrics.k8s.io samples ({points.Count} of pod {pod}, as kubectl top pods)";
-        return new MetricsOutcome([series], source, options.PrometheusSkipped);
+        return new MetricsOutcome([series], source, _prometheusSkipped ?? options.PrometheusSkipped);
+    }
+
+    private async Task<MetricsOutcome?> PrometheusMemoryAsync(Uri url, string ns, string name, double? limit, CancellationToken ct)
+    {
+        var query = $"container_memory_working_set_bytes{{namespace=\"{ns}\", pod=~\"{name}-.*\", container!=\"\", container!=\"POD\"}}";
+        using var prometheus = new KubeMedic.Observability.Prometheus.PrometheusClient(url);
+        var end = time.GetUtcNow();
+        try
+        {
+            var series = await prometheus.QueryRangeAsync(query, end.AddHours(-1), end, TimeSpan.FromSeconds(30), ct);
+            var best = series.OrderByDescending(s => s.Samples.Count).FirstOrDefault();
+            if (best is null || best.Samples.Count < 3)
+            {
+                return new MetricsOutcome([], "Prometheus (no memory series for the workload)", $"Prometheus at {url} returned no samples for {query}");
+            }
+
+            var evidence = new MetricEvidence
+            {
+                Query = query,
+                Label = $"Memory working set of {best.Label("pod")} (Prometheus)",
+                Unit = "bytes",
+                Points = [.. best.Samples.Select(s => new MetricPoint(s.Time, s.Value))],
+                Threshold = limit,
+                ThresholdLabel = "limit",
+            };
+            return new MetricsOutcome([evidence], $"Prometheus {url} ({best.Samples.Count} samples over the last hour)");
+        }
+        catch (KubeMedic.Observability.Prometheus.PrometheusQueryException ex)
+        {
+            _prometheusSkipped = $"Prometheus query failed: {ex.Message}";
+            return null;
+        }
     }
 
     public async Task<FixProposal?> ProposeAsync(Finding finding, Observation observation, CancellationToken ct)
@@ -181,7 +181,7 @@ internal sealed class LiveBackend(IKubernetes client, string description, Func<C
         return new FixProposal
         {
             Finding = finding,
-            Description = Describe(plan),
+            Description = Describe(plan, dry.Diff),
             Commands = plan.Kubectl.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             Diff = dry.Diff,
             Why = plan.Why,
@@ -199,8 +199,11 @@ internal sealed class LiveBackend(IKubernetes client, string description, Func<C
         {
             FindingStillPresent = options.Verify.FindingStillPresent ?? (async token =>
             {
-                var again = await diagnose(token);
-                return again.Findings.Any(f => f.Code == request.Finding.Code && f.Object == request.Finding.Object && f.Pods.Count > 0);
+                // Still present only when pods other than the ones it was first reported on (i.e. the new pods) show it;
+                // old pods stuck terminating on a lost node do not count against the fix.
+                var (_, again) = await diagnose(token);
+                var before = request.Finding.Pods.ToHashSet(StringComparer.Ordinal);
+                return again.Findings.Any(f => f.Code == request.Finding.Code && f.Object == request.Finding.Object && (f.Pods.Count == 0 ? before.Count == 0 : f.Pods.Any(p => !before.Contains(p))));
             }),
         };
         var startedAt = time.GetUtcNow();
@@ -235,10 +238,33 @@ internal sealed class LiveBackend(IKubernetes client, string description, Func<C
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    private static string Describe(RemedyPlan plan)
+    private static string Describe(RemedyPlan plan, string diff)
     {
-        var why = plan.Why.Split(new[] { ". ", ": " }, 2, StringSplitOptions.None)[0].TrimEnd('.');
-        return $"{plan.Remedy} on {plan.Target}: {why}";
+        var title = plan.Remedy switch
+        {
+            RemedyIds.RaiseMemoryLimit => "Raise the memory limit",
+            RemedyIds.Rollback => "Roll back to the last good revision",
+            RemedyIds.SetImage => "Set the image",
+            RemedyIds.LowerRequests => "Lower the resource requests",
+            RemedyIds.ScaleDown => "Scale down",
+            RemedyIds.SaferStrategy => "Use a safer rollout strategy",
+            RemedyIds.RemoveHostnamePin => "Remove the hostname pin",
+            RemedyIds.DeleteStuckPod => "Delete the stuck pod",
+            RemedyIds.FixProbePort => "Fix the probe port",
+            RemedyIds.RaiseInitialDelay => "Raise the probe's initial delay",
+            RemedyIds.ScaleDownLowPriority => "Scale down low-priority workloads",
+            _ => plan.Remedy,
+        };
+        var flags = System.Text.RegularExpressions.Regex.Matches(plan.Kubectl, @"--(limits|requests|image)=(\S+)").Select(m => $"{m.Groups[1].Value} {m.Groups[2].Value}").ToList();
+        if (flags.Count > 0)
+        {
+            return $"{title} of {plan.Target} ({string.Join(", ", flags)})";
+        }
+
+        var removed = diff.Split('\n').Where(l => l.StartsWith('-') && !l.StartsWith("---", StringComparison.Ordinal)).Select(l => l[1..].Trim().TrimEnd(',')).ToList();
+        var added = diff.Split('\n').Where(l => l.StartsWith('+') && !l.StartsWith("+++", StringComparison.Ordinal)).Select(l => l[1..].Trim().TrimEnd(',')).ToList();
+        var change = removed.Count == 1 && added.Count == 1 ? $" ({removed[0].Replace("\"", "", StringComparison.Ordinal)} → {added[0].Split(':').Last().Replace("\"", "", StringComparison.Ordinal).Trim()})" : "";
+        return $"{title} of {plan.Target}{change}";
     }
 
     private async Task<double?> MemoryLimitAsync(ObjectRef target, CancellationToken ct)

@@ -24,7 +24,7 @@ internal sealed record ResponseResult(int ExitCode, string? IncidentId, string? 
 /// 4 fix (dry-run diff, confirmation, apply, verify), 5 record (postmortem). Every step writes to the incident record, and
 /// each ends with the seed's checkpoints answered from what actually happened.
 /// </summary>
-internal sealed class ResponseFlow(IResponseBackend backend, IResponseUi ui, IncidentStore store, ResponseOptions options)
+internal sealed partial class ResponseFlow(IResponseBackend backend, IResponseUi ui, IncidentStore store, ResponseOptions options)
 {
     private const int Steps = 5;
     private TimeProvider Time => store.Time;
@@ -45,11 +45,11 @@ internal sealed class ResponseFlow(IResponseBackend backend, IResponseUi ui, Inc
         var workload = observation.Workloads.FirstOrDefault(w => w.Object == target);
 
         // ---------------- Step 1: triage ----------------
-        var title = $"{target.Name}: {primary.Summary}".TrimEnd('.');
-        if (title.Length > 120)
-        {
-            title = title[..117] + "...";
-        }
+        var what = KubeMedic.Core.Runbooks.RunbookCatalog.ForCode(primary.Code)?.Title ?? primary.Code;
+        var allCauses = RootCauses(findings);
+        var title = allCauses.Count > 1
+            ? $"{allCauses.Count} problems at once: " + string.Join(", ", allCauses.Select(c => $"{(c.Owner ?? c.Object).Name} ({KubeMedic.Core.Runbooks.RunbookCatalog.ForCode(c.Code)?.Title ?? c.Code})"))
+            : $"{target.Name} ({target.Namespace ?? target.Kind}): {what}";
 
         var record = store.Open(title, options.OpenedBy, dedupKey: $"respond:{primary.Id}", cluster: backend.Description, init: r =>
         {
@@ -97,14 +97,12 @@ internal sealed class ResponseFlow(IResponseBackend backend, IResponseUi ui, Inc
         }
 
         var cluster = observation.ClusterTimeline.OrderBy(e => e.At).ToList();
-        foreach (var e in cluster.Take(3).Concat(cluster.Count > 6 ? [] : cluster.Skip(3)).Concat(cluster.Count > 6 ? cluster.TakeLast(3) : []))
+        var since = TimelineFacts.LatestRollout(cluster, target)?.Entry.At ?? DateTimeOffset.MinValue;
+        var key = cluster.Where(e => e.At >= since && (e.Object == target || e.Object?.Name.StartsWith(target.Name, StringComparison.Ordinal) == true || e.Text.Contains(target.Name, StringComparison.Ordinal))).ToList();
+        ui.Line($"Timeline ({cluster.Count} cluster events recorded; {key.Count} about {target.Name} since its latest rollout):");
+        foreach (var e in key.Take(4).Concat(key.Count > 6 ? key.TakeLast(2) : key.Skip(4)))
         {
-            ui.Line($"{Hm(e.At)} {e.Text}");
-        }
-
-        if (cluster.Count > 6)
-        {
-            ui.Line($"({cluster.Count - 6} more timeline entries in the incident record)");
+            ui.Line($"  {Hm(e.At)} {Short(e.Text)}");
         }
 
         record = store.Get(id);
@@ -134,6 +132,16 @@ internal sealed class ResponseFlow(IResponseBackend backend, IResponseUi ui, Inc
         foreach (var e in primary.Evidence.Take(6))
         {
             ui.Line($"  [{e.Source}] {e.Text}");
+        }
+
+        var memory = metrics.Series.FirstOrDefault(m => m.Unit == "bytes" && m.Points.Count > 0);
+        if (memory is not null)
+        {
+            var peakMiB = memory.Points.Max(p => p.Value) / (1024 * 1024);
+            var enriched = primary with { Evidence = [.. primary.Evidence, new Evidence(EvidenceSource.Metric, $"peak working set {peakMiB:0}Mi over {memory.Points.Count} samples ({metrics.Source})")] };
+            findings = [.. findings.Select(f => f.Id == primary.Id ? enriched : f)];
+            primary = enriched;
+            store.Update(id, r => IncidentStore.MergeFindings(r, [enriched]));
         }
 
         var hypotheses = HypothesisEngine.Evaluate(primary, metrics.Series, store.Get(id).OrderedTimeline(), workload);
@@ -166,7 +174,7 @@ internal sealed class ResponseFlow(IResponseBackend backend, IResponseUi ui, Inc
 
         ui.Checkpoints(
         [
-            ("Was the cause (not the symptom) found?", causeFound, $"{primary.Code}: {primary.Cause}"),
+            ("Was the cause (not the symptom) found?", causeFound, $"{primary.Code}: {FirstSentence(primary.Cause)}"),
             ("Was the hypothesis confirmed by data?", confirmed.Count > 0, confirmed.Count > 0 ? confirmed[0].Data.FirstOrDefault() ?? "" : "no hypothesis could be settled with the data available"),
         ]);
         Checkpoint(id, "cause found and confirmed by data", causeFound && confirmed.Count > 0);
@@ -259,7 +267,7 @@ internal sealed class ResponseFlow(IResponseBackend backend, IResponseUi ui, Inc
         [
             ("Was the postmortem written?", File.Exists(path), Relative(path)),
             ("Are the action items clear?", items.Count > 0, $"{items.Count(i => i.Type == ActionItemType.Mitigate)} mitigate, {items.Count(i => i.Type == ActionItemType.Prevent)} prevent"),
-            ("Was monitoring/alerting strengthened?", items.Any(i => i.Text.StartsWith("Add an alert", StringComparison.Ordinal)) ? false : null, items.Any(i => i.Text.StartsWith("Add an alert", StringComparison.Ordinal)) ? "not yet: an alert action item is open" : "an alert opened this incident"),
+            ("Was monitoring/alerting strengthened?", items.Any(i => i.Text.StartsWith("Add an alert", StringComparison.Ordinal)) ? false : null, items.Any(i => i.Text.StartsWith("Add an alert", StringComparison.Ordinal)) ? "not yet: the alert action item is open (kubemedic alerts generate)" : record.OpenedBy.StartsWith("alert:", StringComparison.Ordinal) ? "an alert opened this incident" : ""),
         ]);
         Checkpoint(id, "postmortem written", File.Exists(path));
         record = store.Get(id);
@@ -326,7 +334,7 @@ internal sealed class ResponseFlow(IResponseBackend backend, IResponseUi ui, Inc
 
                     if (r.Status is IncidentStatus.Investigating or IncidentStatus.Identified)
                     {
-                        IncidentStore.ApplyStatus(r, IncidentStatus.Monitoring, $"Applied: {applied.Description}", Time.GetUtcNow());
+                        IncidentStore.ApplyStatus(r, IncidentStatus.Monitoring, $"Applied: {applied.Description}", applied.At);
                     }
                 });
                 ShowStatusUpdate(record);
@@ -359,46 +367,68 @@ internal sealed class ResponseFlow(IResponseBackend backend, IResponseUi ui, Inc
             return [Primary(findings)];
         }
 
-        return [.. serious.GroupBy(f => f.Owner ?? f.Object).Select(g => Primary([.. g])).Where(f => !IsSymptom(f.Code) || serious.Count(x => (x.Owner ?? x.Object) == (f.Owner ?? f.Object)) == 1)
-            .OrderByDescending(f => f.Severity).Take(5)];
+        return [.. serious.GroupBy(f => f.Owner ?? f.Object)
+            .Select(g => g.OrderBy(f => Tier(f.Code)).ThenByDescending(f => f.Severity).First())
+            .Where(f => Tier(f.Code) < 2)
+            .OrderBy(f => Tier(f.Code)).ThenByDescending(f => f.Severity).Take(5)];
     }
-
-    private static bool IsSymptom(string code) => code is FindingCodes.ReplicasUnavailable or FindingCodes.ServiceNoEndpoints or FindingCodes.SinglePointOfFailure or FindingCodes.RiskyRollout;
 
     /// <summary>The finding to act on: the worst one that is not explained by another (a cause, not a symptom).</summary>
     internal static Finding Primary(IReadOnlyList<Finding> findings)
     {
-        static int Rank(Finding f) => f.Code switch
-        {
-            FindingCodes.ReplicasUnavailable or FindingCodes.ServiceNoEndpoints or FindingCodes.RolloutStuck or FindingCodes.SinglePointOfFailure or FindingCodes.RiskyRollout => 1,
-            _ => 0,
-        };
-
         var ids = findings.Select(f => f.Id).ToHashSet();
         return findings
-            .OrderByDescending(f => f.Severity)
-            .ThenBy(Rank)
+            .OrderBy(f => Tier(f.Code) == 2 ? 1 : 0)
+            .ThenByDescending(f => f.Severity)
+            .ThenBy(f => Tier(f.Code))
             .ThenBy(f => f.Related.Any(r => r.Relation is "caused-by" or "explained-by" && ids.Contains($"{r.Code}:{r.Object}")) ? 1 : 0)
             .First();
     }
+
+    /// <summary>How directly a code names a cause: 0 the workload's own change or code, 1 its environment, 2 a symptom or a risk.</summary>
+    internal static int Tier(string code) => code switch
+    {
+        FindingCodes.ImagePull or FindingCodes.ConfigMissing or FindingCodes.OomKilled or FindingCodes.CrashLoop or FindingCodes.ReadinessFailing
+            or FindingCodes.LivenessRestarts or FindingCodes.InitFailing or FindingCodes.ServicePortMismatch => 0,
+        FindingCodes.ReplicasUnavailable or FindingCodes.ServiceNoEndpoints or FindingCodes.RolloutStuck or FindingCodes.SinglePointOfFailure
+            or FindingCodes.RiskyRollout => 2,
+        _ => 1,
+    };
 
     private static string RootCause(Finding primary, List<Hypothesis> confirmed)
     {
         var leak = confirmed.FirstOrDefault(h => h.Statement.StartsWith("A memory leak", StringComparison.Ordinal));
         var deploy = confirmed.FirstOrDefault(h => h.Statement.StartsWith("The problem started with the latest rollout", StringComparison.Ordinal));
-        var cause = primary.Cause.Trim().TrimEnd('.');
-        if (leak is not null)
+        var cause = FirstSentence(primary.Cause);
+        if (leak is not null && SlopeText().Match(leak.Data.FirstOrDefault() ?? "") is { Success: true } slope)
         {
-            cause = $"{cause}; the working set grows steadily (a memory leak, {leak.Data.FirstOrDefault()})";
+            cause += $"; the working set {slope.Value} after every restart (a memory leak, not a limit that is merely too low)";
         }
 
-        if (deploy is not null)
+        if (deploy is not null && RevisionText().Match(deploy.Statement) is { Success: true } rev)
         {
-            cause += $"; it began with the latest rollout ({deploy.Data.FirstOrDefault()})";
+            var image = ImageText().Match(deploy.Data.FirstOrDefault() ?? "") is { Success: true } m ? $" (image {m.Groups["image"].Value})" : "";
+            cause += $"; it began with {rev.Value}{image}";
         }
 
         return cause + ".";
     }
+
+    private static string FirstSentence(string text)
+    {
+        var t = text.Trim();
+        var stop = t.IndexOf(". ", StringComparison.Ordinal);
+        return (stop > 0 ? t[..stop] : t).TrimEnd('.');
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"grows [0-9.]+ MiB/min")]
+    private static partial System.Text.RegularExpressions.Regex SlopeText();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"revision \d+")]
+    private static partial System.Text.RegularExpressions.Regex RevisionText();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"image (?<image>[^,)\s]+)")]
+    private static partial System.Text.RegularExpressions.Regex ImageText();
 
     /// <summary>Adds cluster entries that appeared since the first look (the fix's rollout), keyed by time, reason and object.</summary>
     private async Task MergeClusterTimelineAsync(string id, IReadOnlyList<Finding> findings, CancellationToken ct)
@@ -432,6 +462,8 @@ internal sealed class ResponseFlow(IResponseBackend backend, IResponseUi ui, Inc
     private TimelineEntry Auto(string text) => new() { At = Time.GetUtcNow(), Source = TimelineSource.KubeMedic, Text = text };
 
     private static string Hm(DateTimeOffset t) => t.UtcDateTime.ToString("HH:mm:ss", CultureInfo.InvariantCulture);
+
+    private static string Short(string text) => text.Length > 150 ? text[..147] + "..." : text;
 
     private static string Relative(string path)
     {

@@ -16,6 +16,7 @@ internal sealed class StringPool
 
     public StringPool() => _lookup = _set.GetAlternateLookup<ReadOnlySpan<char>>();
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public string Intern(ReadOnlySpan<byte> utf8)
     {
         if (utf8.Length > MaxInternedBytes)
@@ -34,6 +35,23 @@ internal sealed class StringPool
         _set.Add(s);
         return s;
     }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    /// <summary>Returns an equal record seen before (records compare by value), so replicas share one instance.</summary>
+    public T Share<T>(T value)
+        where T : class, IEquatable<T>
+    {
+        var set = (HashSet<T>)(_records.TryGetValue(typeof(T), out var o) ? o : _records[typeof(T)] = new HashSet<T>());
+        if (set.TryGetValue(value, out var existing))
+        {
+            return existing;
+        }
+
+        set.Add(value);
+        return value;
+    }
+
+    private readonly Dictionary<Type, object> _records = [];
 
     public string Intern(string s)
     {
@@ -84,6 +102,7 @@ internal ref struct JsonStream
     /// <summary>Byte offset in the input of the current position.</summary>
     public readonly long Position => _dropped + _start + _reader.BytesConsumed;
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Dispose()
     {
         if (_buffer.Length > 0)
@@ -93,6 +112,7 @@ internal ref struct JsonStream
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public bool Read()
     {
         while (!_reader.Read())
@@ -108,6 +128,7 @@ internal ref struct JsonStream
         return true;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void Fill()
     {
         while (_length < _buffer.Length)
@@ -123,6 +144,7 @@ internal ref struct JsonStream
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void Refill()
     {
         var consumed = _start + (int)_reader.BytesConsumed;
@@ -149,6 +171,7 @@ internal ref struct JsonStream
     /// Between top-level documents: true if the next non-blank bytes start with <paramref name="prefix"/>
     /// (used for the log sections of <c>kubectl cluster-info dump</c>'s stdout form).
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public bool PeekStartsWith(ReadOnlySpan<byte> prefix)
     {
         while (true)
@@ -169,6 +192,7 @@ internal ref struct JsonStream
     }
 
     /// <summary>Between top-level documents: reads one raw text line (without the newline), or null at the end.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public string? ReadRawLine()
     {
         while (true)
@@ -194,9 +218,11 @@ internal ref struct JsonStream
     }
 
     /// <summary>True if the current property name equals <paramref name="name"/>.</summary>
-    public readonly bool Is(ReadOnlySpan<byte> name) => _reader.ValueTextEquals(name);
+    public readonly bool Is(ReadOnlySpan<byte> name) =>
+        _reader.ValueIsEscaped ? _reader.ValueTextEquals(name) : _reader.ValueSpan.SequenceEqual(name);
 
     /// <summary>Moves to the next property; false at the end of the object.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public bool NextProperty()
     {
         Read();
@@ -204,6 +230,7 @@ internal ref struct JsonStream
     }
 
     /// <summary>Moves to the next array element; false at the end of the array.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public bool NextElement()
     {
         Read();
@@ -211,6 +238,7 @@ internal ref struct JsonStream
     }
 
     /// <summary>Moves onto a value that must be an object; false (value skipped) if it is null.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public bool EnterObject(string what)
     {
         Read();
@@ -223,6 +251,7 @@ internal ref struct JsonStream
     }
 
     /// <summary>Moves onto a value that must be an array; false if it is null.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public bool EnterArray(string what)
     {
         Read();
@@ -235,6 +264,7 @@ internal ref struct JsonStream
     }
 
     /// <summary>The current token must start an object (e.g. an array element).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public readonly void ExpectObject(string what)
     {
         if (_reader.TokenType != JsonTokenType.StartObject)
@@ -244,6 +274,7 @@ internal ref struct JsonStream
     }
 
     /// <summary>Skips the value after the current property name.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void SkipValue()
     {
         Read();
@@ -251,6 +282,7 @@ internal ref struct JsonStream
     }
 
     /// <summary>Skips the current token's children, if it starts an object or array.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void SkipCurrent()
     {
         if (_reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray))
@@ -276,13 +308,23 @@ internal ref struct JsonStream
     /// <summary>The current property name, interned.</summary>
     public readonly string PropertyName() => CurrentString()!;
 
+    /// <summary>Reads a string value that is unique per object (names, uids): not interned.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public string? UniqueString()
+    {
+        Read();
+        return _reader.TokenType == JsonTokenType.String ? _reader.GetString() : CurrentString();
+    }
+
     /// <summary>Reads a string value (interned); numbers and booleans are returned as their text.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public string? String()
     {
         Read();
         return CurrentString();
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public readonly string? CurrentString()
     {
         switch (_reader.TokenType)
@@ -298,6 +340,7 @@ internal ref struct JsonStream
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public int? Int()
     {
         Read();
@@ -311,6 +354,7 @@ internal ref struct JsonStream
         };
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public long? Long()
     {
         Read();
@@ -323,6 +367,7 @@ internal ref struct JsonStream
         };
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public bool Bool()
     {
         Read();
@@ -336,6 +381,7 @@ internal ref struct JsonStream
     }
 
     /// <summary>Reads an RFC 3339 timestamp; null if absent or unparseable. Tracks the latest time seen.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public DateTimeOffset? Time()
     {
         Read();

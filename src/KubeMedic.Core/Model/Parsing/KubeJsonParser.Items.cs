@@ -9,11 +9,13 @@ internal static partial class KubeJsonParser
     /// Parses one top-level JSON document (a List, a typed list such as PodList, or a single object); the stream is
     /// on its StartObject.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void ReadDocument(ref JsonStream js, ModelSink sink, ItemDraft draft, string? defaultKind = null)
     {
         ReadItem(ref js, sink, draft, kindHint: defaultKind, topLevel: true);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void ReadItem(ref JsonStream js, ModelSink sink, ItemDraft d, string? kindHint, bool topLevel)
     {
         d.Reset();
@@ -144,6 +146,7 @@ internal static partial class KubeJsonParser
         sink.Add(d);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static string KindFor(ItemDraft d, string? hint, string property)
     {
         d.Kind ??= hint;
@@ -163,6 +166,7 @@ internal static partial class KubeJsonParser
         return t;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void ReadSpec(ref JsonStream js, ItemDraft d, string kind)
     {
         switch (kind)
@@ -207,6 +211,7 @@ internal static partial class KubeJsonParser
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void ReadStatus(ref JsonStream js, ItemDraft d, string kind)
     {
         switch (kind)
@@ -227,6 +232,7 @@ internal static partial class KubeJsonParser
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void ReadNodeSpec(ref JsonStream js, NodeInfo node)
     {
         if (!js.EnterObject("spec"))
@@ -285,6 +291,7 @@ internal static partial class KubeJsonParser
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void ReadNodeStatus(ref JsonStream js, NodeInfo node)
     {
         if (!js.EnterObject("status"))
@@ -313,6 +320,7 @@ internal static partial class KubeJsonParser
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void ReadWorkloadSpec(ref JsonStream js, WorkloadObject w)
     {
         if (!js.EnterObject("spec"))
@@ -389,6 +397,7 @@ internal static partial class KubeJsonParser
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static RolloutStrategy ReadStrategy(ref JsonStream js)
     {
         string type = "RollingUpdate";
@@ -434,6 +443,7 @@ internal static partial class KubeJsonParser
         return type == "RollingUpdate" ? new RolloutStrategy(type, maxUnavailable ?? "25%", maxSurge ?? "25%") : new RolloutStrategy(type, null, null);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void ReadCronJobSpec(ref JsonStream js, CronJobInfo cj)
     {
         if (!js.EnterObject("spec"))
@@ -481,6 +491,7 @@ internal static partial class KubeJsonParser
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void ReadGenericStatus(ref JsonStream js, ItemDraft d, string kind)
     {
         if (!js.EnterObject("status"))
@@ -540,6 +551,7 @@ internal static partial class KubeJsonParser
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static bool ReadPhase(ref JsonStream js, Action<string?> set)
     {
         if (!js.Is("phase"u8))
@@ -551,6 +563,7 @@ internal static partial class KubeJsonParser
         return true;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static bool ReadDeploymentStatusField(ref JsonStream js, DeploymentInfo x)
     {
         if (js.Is("observedGeneration"u8))
@@ -585,6 +598,7 @@ internal static partial class KubeJsonParser
         return true;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static bool ReadReplicaSetStatusField(ref JsonStream js, ReplicaSetInfo x)
     {
         if (js.Is("replicas"u8))
@@ -607,6 +621,7 @@ internal static partial class KubeJsonParser
         return true;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static bool ReadStatefulSetStatusField(ref JsonStream js, StatefulSetInfo x)
     {
         if (js.Is("replicas"u8))
@@ -641,6 +656,7 @@ internal static partial class KubeJsonParser
         return true;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static bool ReadDaemonSetStatusField(ref JsonStream js, DaemonSetInfo x)
     {
         if (js.Is("desiredNumberScheduled"u8))
@@ -679,6 +695,7 @@ internal static partial class KubeJsonParser
         return true;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static bool ReadJobStatusField(ref JsonStream js, JobInfo x)
     {
         if (js.Is("active"u8))
@@ -709,6 +726,7 @@ internal static partial class KubeJsonParser
         return true;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static bool ReadCronJobStatusField(ref JsonStream js, CronJobInfo x)
     {
         if (js.Is("lastScheduleTime"u8))
@@ -741,6 +759,7 @@ internal static partial class KubeJsonParser
         return true;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static bool ReadHpaStatusField(ref JsonStream js, HpaInfo x)
     {
         if (js.Is("currentReplicas"u8))
@@ -759,6 +778,7 @@ internal static partial class KubeJsonParser
         return true;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static bool ReadPdbStatusField(ref JsonStream js, PdbInfo x)
     {
         if (js.Is("currentHealthy"u8))
@@ -785,6 +805,7 @@ internal static partial class KubeJsonParser
         return true;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void ReadServiceSpec(ref JsonStream js, ServiceInfo svc)
     {
         if (!js.EnterObject("spec"))
@@ -862,6 +883,7 @@ internal static partial class KubeJsonParser
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void ReadSubsets(ref JsonStream js, EndpointsInfo ep)
     {
         var ready = new List<EndpointAddress>();
@@ -962,6 +984,7 @@ internal static partial class KubeJsonParser
         ep.Ports = ports;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void ReadPvcSpec(ref JsonStream js, PvcInfo pvc)
     {
         if (!js.EnterObject("spec"))
@@ -1023,6 +1046,7 @@ internal static partial class KubeJsonParser
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void ReadHpaSpec(ref JsonStream js, HpaInfo hpa)
     {
         if (!js.EnterObject("spec"))
@@ -1068,6 +1092,7 @@ internal static partial class KubeJsonParser
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void ReadPdbSpec(ref JsonStream js, PdbInfo pdb)
     {
         if (!js.EnterObject("spec"))
@@ -1096,6 +1121,7 @@ internal static partial class KubeJsonParser
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void ReadIngressSpec(ref JsonStream js, IngressInfo ing)
     {
         var services = new List<string>();
@@ -1121,6 +1147,7 @@ internal static partial class KubeJsonParser
         ing.Hosts = hosts;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void CollectIngressNames(ref JsonStream js, List<string> services, List<string> hosts)
     {
         if (js.TokenType == JsonTokenType.StartArray)
@@ -1179,6 +1206,7 @@ internal static partial class KubeJsonParser
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void ReadInvolvedObject(ref JsonStream js, ItemDraft d)
     {
         if (!js.EnterObject("involvedObject"))
@@ -1203,7 +1231,7 @@ internal static partial class KubeJsonParser
             }
             else if (js.Is("uid"u8))
             {
-                d.InvolvedUid = js.String();
+                js.SkipValue();
             }
             else if (js.Is("fieldPath"u8))
             {
@@ -1218,6 +1246,7 @@ internal static partial class KubeJsonParser
         d.Involved = new ObjectRef(kind ?? "", string.IsNullOrEmpty(ns) ? null : ns, name ?? "");
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void ReadSeries(ref JsonStream js, ItemDraft d)
     {
         if (!js.EnterObject("series"))

@@ -33,6 +33,7 @@ internal sealed class ItemDraft
     public DateTimeOffset? EventTime;
     public string? Source;
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Reset()
     {
         Kind = ApiVersion = Name = Namespace = Uid = Type = Reason = Message = Source = InvolvedUid = FieldPath = null;
@@ -60,11 +61,11 @@ internal static partial class KubeJsonParser
         "kubernetes.io/change-cause",
         "control-plane.alpha.kubernetes.io/leader",
         "kubernetes.io/ingress.class",
-        "kubectl.kubernetes.io/restartedAt",
     ];
 
     private static readonly byte[][] KeptAnnotationBytes = KeptAnnotations.Select(System.Text.Encoding.UTF8.GetBytes).ToArray();
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void ReadMetadata(ref JsonStream js, ItemDraft d)
     {
         if (!js.EnterObject("metadata"))
@@ -76,7 +77,14 @@ internal static partial class KubeJsonParser
         {
             if (js.Is("name"u8))
             {
-                d.Name = js.String();
+                if (d.Kind == "Event")
+                {
+                    js.SkipValue();
+                }
+                else
+                {
+                    d.Name = js.UniqueString();
+                }
             }
             else if (js.Is("namespace"u8))
             {
@@ -84,7 +92,14 @@ internal static partial class KubeJsonParser
             }
             else if (js.Is("uid"u8))
             {
-                d.Uid = js.String();
+                if (d.Kind is "Event" or "Pod")
+                {
+                    js.SkipValue();
+                }
+                else
+                {
+                    d.Uid = js.UniqueString();
+                }
             }
             else if (js.Is("creationTimestamp"u8))
             {
@@ -117,6 +132,7 @@ internal static partial class KubeJsonParser
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static Dictionary<string, string>? ReadAnnotations(ref JsonStream js)
     {
         if (!js.EnterObject("metadata.annotations"))
@@ -155,6 +171,7 @@ internal static partial class KubeJsonParser
         return map;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static List<OwnerRef>? ReadOwners(ref JsonStream js)
     {
         if (!js.EnterArray("metadata.ownerReferences"))
@@ -180,7 +197,7 @@ internal static partial class KubeJsonParser
                 }
                 else if (js.Is("uid"u8))
                 {
-                    uid = js.String();
+                    js.SkipValue();
                 }
                 else if (js.Is("controller"u8))
                 {
@@ -194,13 +211,14 @@ internal static partial class KubeJsonParser
 
             if (kind is not null && name is not null)
             {
-                list.Add(new OwnerRef(kind, name, uid, controller));
+                list.Add(js.Pool.Share(new OwnerRef(kind, name, uid, controller)));
             }
         }
 
         return list;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal static Dictionary<string, string>? ReadStringMap(ref JsonStream js, string what)
     {
         if (!js.EnterObject(what))
@@ -220,6 +238,7 @@ internal static partial class KubeJsonParser
     }
 
     /// <summary>Reads only the keys of an object (ConfigMap/Secret data); values are skipped unread.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static List<string> ReadKeys(ref JsonStream js, string what, List<string>? into)
     {
         into ??= [];
@@ -237,6 +256,7 @@ internal static partial class KubeJsonParser
         return into;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static List<Condition> ReadConditions(ref JsonStream js)
     {
         var list = new List<Condition>(4);
@@ -284,13 +304,14 @@ internal static partial class KubeJsonParser
 
             if (type is not null)
             {
-                list.Add(new Condition(type, status ?? "Unknown", reason, message, transition, heartbeat));
+                list.Add(js.Pool.Share(new Condition(type, status ?? "Unknown", reason, message, transition, heartbeat)));
             }
         }
 
         return list;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static LabelSelectorInfo ReadLabelSelector(ref JsonStream js, string what)
     {
         var sel = new LabelSelectorInfo();
@@ -318,6 +339,7 @@ internal static partial class KubeJsonParser
         return sel;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static List<NodeSelectorRequirement> ReadRequirements(ref JsonStream js, string what)
     {
         var list = new List<NodeSelectorRequirement>();
@@ -360,6 +382,7 @@ internal static partial class KubeJsonParser
         return list;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void ReadStringList(ref JsonStream js, List<string> into, string what)
     {
         if (!js.EnterArray(what))
@@ -382,6 +405,7 @@ internal static partial class KubeJsonParser
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static ResourceAmounts ReadResourceList(ref JsonStream js, string what, out string? cpuText, out string? memText)
     {
         cpuText = memText = null;
@@ -417,6 +441,6 @@ internal static partial class KubeJsonParser
             }
         }
 
-        return new ResourceAmounts(cpu, mem, pods, eph);
+        return js.Pool.Share(new ResourceAmounts(cpu, mem, pods, eph));
     }
 }

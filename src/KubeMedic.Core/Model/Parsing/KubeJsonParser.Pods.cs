@@ -4,6 +4,7 @@ namespace KubeMedic.Core.Model.Parsing;
 
 internal static partial class KubeJsonParser
 {
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static PodTemplateInfo ReadPodTemplate(ref JsonStream js, string what)
     {
         var template = new PodTemplateInfo();
@@ -44,6 +45,7 @@ internal static partial class KubeJsonParser
         return template;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal static PodSpecInfo ReadPodSpec(ref JsonStream js, string what)
     {
         var spec = new PodSpecInfo();
@@ -103,6 +105,7 @@ internal static partial class KubeJsonParser
         return spec;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static List<ContainerSpec> ReadContainers(ref JsonStream js, string what)
     {
         var list = new List<ContainerSpec>(1);
@@ -171,6 +174,7 @@ internal static partial class KubeJsonParser
         return list;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void ReadContainerResources(ref JsonStream js, ContainerSpec c)
     {
         if (!js.EnterObject("resources"))
@@ -198,6 +202,7 @@ internal static partial class KubeJsonParser
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static ProbeSummary? ReadProbe(ref JsonStream js)
     {
         if (!js.EnterObject("probe"))
@@ -259,10 +264,11 @@ internal static partial class KubeJsonParser
             }
         }
 
-        return new ProbeSummary(handler, path, port, delay, period, timeout, failure);
+        return js.Pool.Share(new ProbeSummary(handler, path, port, delay, period, timeout, failure));
     }
 
     /// <summary>env[]: only valueFrom configMapKeyRef/secretKeyRef names and keys; literal values are skipped unread.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void ReadEnv(ref JsonStream js, List<EnvRef> into)
     {
         if (!js.EnterArray("env"))
@@ -307,11 +313,12 @@ internal static partial class KubeJsonParser
 
             if (found is not null)
             {
-                into.Add(found with { EnvName = envName });
+                into.Add(js.Pool.Share(found with { EnvName = envName }));
             }
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static EnvRef? ReadKeyRef(ref JsonStream js, ConfigRefKind kind)
     {
         if (!js.EnterObject("keyRef"))
@@ -344,6 +351,7 @@ internal static partial class KubeJsonParser
         return name is null ? null : new EnvRef(kind, name, key, optional, null);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void ReadEnvFrom(ref JsonStream js, List<EnvRef> into)
     {
         if (!js.EnterArray("envFrom"))
@@ -372,6 +380,7 @@ internal static partial class KubeJsonParser
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static List<ContainerPort> ReadContainerPorts(ref JsonStream js)
     {
         var list = new List<ContainerPort>(1);
@@ -405,12 +414,13 @@ internal static partial class KubeJsonParser
                 }
             }
 
-            list.Add(new ContainerPort(name, port, protocol ?? "TCP"));
+            list.Add(js.Pool.Share(new ContainerPort(name, port, protocol ?? "TCP")));
         }
 
         return list;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static List<IReadOnlyList<NodeSelectorRequirement>> ReadRequiredNodeAffinity(ref JsonStream js)
     {
         var terms = new List<IReadOnlyList<NodeSelectorRequirement>>();
@@ -483,6 +493,7 @@ internal static partial class KubeJsonParser
         return terms;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static List<Toleration> ReadTolerations(ref JsonStream js)
     {
         var list = new List<Toleration>();
@@ -519,12 +530,13 @@ internal static partial class KubeJsonParser
                 }
             }
 
-            list.Add(new Toleration(key, op ?? "Equal", value, effect));
+            list.Add(js.Pool.Share(new Toleration(key, op ?? "Equal", value, effect)));
         }
 
         return list;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static List<VolumeRef> ReadVolumes(ref JsonStream js)
     {
         var list = new List<VolumeRef>();
@@ -605,7 +617,7 @@ internal static partial class KubeJsonParser
 
             foreach (var (kind, name, optional) in refs)
             {
-                list.Add(new VolumeRef(volumeName, kind, name, optional));
+                list.Add(js.Pool.Share(new VolumeRef(volumeName, kind, name, optional)));
             }
         }
 
@@ -643,6 +655,7 @@ internal static partial class KubeJsonParser
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void ReadPodStatus(ref JsonStream js, PodInfo pod)
     {
         if (!js.EnterObject("status"))
@@ -695,6 +708,7 @@ internal static partial class KubeJsonParser
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static List<ContainerStatusInfo> ReadContainerStatuses(ref JsonStream js)
     {
         var list = new List<ContainerStatusInfo>(1);
@@ -749,6 +763,7 @@ internal static partial class KubeJsonParser
         return list;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static ContainerState? ReadContainerState(ref JsonStream js)
     {
         if (!js.EnterObject("container state"))
@@ -766,7 +781,7 @@ internal static partial class KubeJsonParser
                 continue;
             }
 
-            if (!js.EnterObject("container state " + kind))
+            if (!js.EnterObject("container state"))
             {
                 continue;
             }

@@ -41,6 +41,7 @@ internal sealed class ModelSink
 
     public void AddLog(ContainerLog log) => _logs.Add(log);
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Add(ItemDraft d)
     {
         Items++;
@@ -165,6 +166,7 @@ internal sealed class ModelSink
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void AddEvent(EventInfo ev, ItemDraft d)
     {
         ev.InvolvedObject = d.Involved ?? new ObjectRef("", d.Namespace, "");
