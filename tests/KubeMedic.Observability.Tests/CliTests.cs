@@ -14,6 +14,8 @@ public sealed class CliTests
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "kubemedic.dll");
         var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true };
+        // no embedded simulated cluster unless a test asks for it: these tests are about flags, files and exit codes
+        psi.Environment["KUBEMEDIC_EMBEDDED_CLUSTER"] = "off";
         foreach (var (k, v) in env ?? [])
         {
             psi.Environment[k] = v;
@@ -65,6 +67,16 @@ public sealed class CliTests
         var none = Kubemedic(dir.Path, new Dictionary<string, string> { ["KUBECONFIG"] = dir.File("none"), ["HOME"] = dir.Path, ["KUBEMEDIC_EMBEDDED_CLUSTER"] = "off" }, "alerts", "generate", "--plain");
         none.Code.ShouldBe(0, none.Stderr);
         none.Stderr.ShouldContain("no node capacity known");
+    }
+
+    [Fact]
+    public void Without_any_cluster_flag_the_embedded_simulated_cluster_is_the_default()
+    {
+        using var dir = new TempDir();
+        var run = Kubemedic(dir.Path, new Dictionary<string, string> { ["KUBECONFIG"] = dir.File("none"), ["HOME"] = dir.Path, ["KUBEMEDIC_EMBEDDED_CLUSTER"] = "" }, "alerts", "generate", "--plain");
+        run.Code.ShouldBe(0, run.Stderr);
+        run.Stderr.ShouldContain("embedded simulated cluster");
+        run.Stderr.ShouldContain("thresholds tuned for ");
     }
 
     [Fact]

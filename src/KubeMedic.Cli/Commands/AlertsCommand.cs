@@ -50,8 +50,30 @@ internal static class AlertsCommand
 
         command.SetAction(async (parse, ct) =>
         {
-            var nodes = parse.GetValue(nodesFile) is { } nf ? NodesFile.Read(nf) : await ClusterNodesAsync(cluster.Read(parse), ct);
-            var thresholds = TuneThresholds(nodes, parse.GetValue(nodeCpu), parse.GetValue(nodeMemory));
+            // cheap checks first, before any cluster is contacted
+            var baseUrl = parse.GetValue(runbookBase)!;
+            if (!Uri.TryCreate(baseUrl, UriKind.Absolute, out _))
+            {
+                throw new UserInputException($"--runbook-base: '{baseUrl}' is not an absolute URL");
+            }
+
+            var cpuText = parse.GetValue(nodeCpu);
+            var memoryText = parse.GetValue(nodeMemory);
+            if (cpuText is not null)
+            {
+                Quantities.ParseCpu(cpuText, "--node-cpu");
+            }
+
+            if (memoryText is not null)
+            {
+                Quantities.ParseBytes(memoryText, "--node-memory");
+            }
+
+            // both sizes given: nothing to learn from the cluster
+            var nodes = parse.GetValue(nodesFile) is { } nf ? NodesFile.Read(nf)
+                : cpuText is not null && memoryText is not null ? []
+                : await ClusterNodesAsync(cluster.Read(parse), ct);
+            var thresholds = TuneThresholds(nodes, cpuText, memoryText);
             thresholds = thresholds with
             {
                 NodeCpuWarningPercent = parse.GetValue(cpuWarn) ?? thresholds.NodeCpuWarningPercent,
@@ -61,12 +83,6 @@ internal static class AlertsCommand
                 ErrorRatePercent = parse.GetValue(errorRate) ?? thresholds.ErrorRatePercent,
                 LatencyP99Seconds = parse.GetValue(latency) ?? thresholds.LatencyP99Seconds,
             };
-            var baseUrl = parse.GetValue(runbookBase)!;
-            if (!Uri.TryCreate(baseUrl, UriKind.Absolute, out _))
-            {
-                throw new UserInputException($"--runbook-base: '{baseUrl}' is not an absolute URL");
-            }
-
             var rules = AlertRuleGenerator.Generate(new AlertRuleOptions { Thresholds = thresholds, RunbookBase = baseUrl, ServiceLabel = parse.GetValue(serviceLabel)! });
             var isPlain = parse.GetValue(plain);
             var outPath = parse.GetValue(output);
@@ -127,7 +143,14 @@ internal static class AlertsCommand
         }
         finally
         {
-            (source as IDisposable)?.Dispose();
+            if (source is IAsyncDisposable asyncDisposable)
+            {
+                await asyncDisposable.DisposeAsync();
+            }
+            else
+            {
+                (source as IDisposable)?.Dispose();
+            }
         }
     }
 

@@ -97,15 +97,39 @@ internal static class DemoCommand
         using var client = new k8s.Kubernetes(config);
         var time = cluster.Clock;
         var source = new LiveSource(client, $"simulated cluster ({cluster.ScenarioName})");
-        var prometheusSkipped = File.Exists("/usr/bin/prometheus")
-            ? "the simulator exposes no Prometheus scrape targets yet (memory trend from the metrics API instead)"
-            : "/usr/bin/prometheus is not installed (memory trend from the metrics API instead)";
+        // A real Prometheus scraping the simulator (kube-state-metrics, cAdvisor, node-exporter targets), when it is installed.
+        KubeMedic.Simulator.Metrics.PrometheusHarness? prometheus = null;
+        string? prometheusSkipped = null;
+        try
+        {
+            var nodes = (await client.CoreV1.ListNodeAsync(cancellationToken: ct)).Items.Select(n => n.Metadata.Name).ToList();
+            prometheus = await ui.Progress("Starting Prometheus against the simulated cluster", () => KubeMedic.Simulator.Metrics.PrometheusHarness.StartAsync(new KubeMedic.Simulator.Metrics.PrometheusHarnessOptions
+            {
+                Clusters = [new KubeMedic.Simulator.Metrics.ScrapeCluster(cluster.Url, nodes, "sim")],
+                TimeCompression = options.Speed,
+            }, ct));
+            ui.Line($"Prometheus: {prometheus.Url} (scraping the simulator every second)");
+        }
+        catch (FileNotFoundException)
+        {
+            prometheusSkipped = "/usr/bin/prometheus is not installed (memory trend from the metrics API instead)";
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or IOException or HttpRequestException)
+        {
+            prometheusSkipped = $"Prometheus did not start: {ex.Message.ReplaceLineEndings(" ")} (memory trend from the metrics API instead)";
+        }
+
+        await using var prometheusLifetime = prometheus;
         var backend = new LiveBackend(client, $"simulated cluster ({cluster.ScenarioName})",
             token => ModelAdapters.DiagnoseAsync(source, ClusterScope.All, time, token), time,
             new LiveBackendOptions
             {
                 AuditDirectory = options.AuditDirectory,
                 PrometheusSkipped = prometheusSkipped,
+                PrometheusUrl = prometheus?.Url,
+                PrometheusTime = TimeProvider.System,
+                PrometheusWindow = TimeSpan.FromMinutes(2),
+                ToClusterTime = wall => time.GetUtcNow() - (TimeProvider.System.GetUtcNow() - wall) * options.Speed,
                 Verify = new VerifyOptions { Window = TimeSpan.FromMinutes(15), StableFor = TimeSpan.FromMinutes(3), PollInterval = TimeSpan.FromMilliseconds(200) },
             });
 

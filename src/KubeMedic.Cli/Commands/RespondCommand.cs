@@ -41,9 +41,10 @@ internal static class RespondCommand
                 throw new UserInputException($"--prometheus: '{p}' is not an absolute URL");
             }
 
-            await using var backend = CreateBackend(selection, scope, prometheusUrl, parse.GetValue(audit));
+            var (created, time) = await CreateBackendAsync(selection, scope, prometheusUrl, parse.GetValue(audit), ct);
+            await using var backend = created;
             var ui = Terminal.IsInteractive ? (IResponseUi)new TerminalResponseUi(Terminal.Console) : new PlainResponseUi(Console.Out);
-            var flow = new ResponseFlow(backend, ui, new IncidentStore(parse.GetValue(store) ?? IncidentStore.DefaultRoot(), TimeProvider.System), new ResponseOptions
+            var flow = new ResponseFlow(backend, ui, new IncidentStore(parse.GetValue(store) ?? IncidentStore.DefaultRoot(), time), new ResponseOptions
             {
                 AssumeYes = parse.GetValue(yes),
                 PostmortemDirectory = parse.GetValue(outDir) ?? PostmortemCommand.DefaultDirectory,
@@ -55,28 +56,58 @@ internal static class RespondCommand
         return command;
     }
 
-    private static IResponseBackend CreateBackend(ClusterSelection selection, ClusterScope scope, Uri? prometheus, string? auditDir)
+    private static async Task<(IResponseBackend Backend, TimeProvider Time)> CreateBackendAsync(ClusterSelection selection, ClusterScope scope, Uri? prometheus, string? auditDir, CancellationToken ct)
     {
         if (!string.IsNullOrEmpty(selection.SnapshotPath))
         {
             var source = new SnapshotSource(selection.SnapshotPath, selection.SnapshotPath == "-" ? Console.OpenStandardInput() : null);
-            return new SnapshotBackend(source, scope, TimeProvider.System);
+            return (new SnapshotBackend(source, scope, TimeProvider.System), TimeProvider.System);
         }
 
         if (!KubeconfigLoader.IsAvailable(selection.Kubeconfig))
         {
-            throw new UserInputException("no cluster found: pass --snapshot FILE, --kubeconfig FILE (or set KUBECONFIG); or run 'kubemedic demo' for the simulated cluster");
+            // The embedded default: no snapshot and no kubeconfig, so respond on the simulated cluster (its clock is the record's clock).
+            var scenario = Environment.GetEnvironmentVariable(EmbeddedClusterSource.ScenarioVariable) is { Length: > 0 } env ? env : EmbeddedClusterSource.DefaultScenario;
+            Console.Error.WriteLine($"note: no kubeconfig found; responding on the embedded simulated cluster (scenario {scenario}; set {EmbeddedClusterSource.ScenarioVariable} to change it, or pass --kubeconfig/--snapshot)");
+            KubeMedic.Simulator.SimulatedCluster cluster;
+            try
+            {
+                cluster = await KubeMedic.Simulator.SimulatedCluster.StartAsync(new KubeMedic.Simulator.SimulatorOptions { Scenario = scenario, Speed = 60 }, ct);
+            }
+            catch (KubeMedic.Simulator.ScenarioException ex)
+            {
+                throw new UserInputException($"{EmbeddedClusterSource.ScenarioVariable}: {ex.Message}", ex);
+            }
+
+            var simClient = new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(cluster.KubeconfigPath));
+            var simSource = new LiveSource(simClient, $"embedded simulated cluster ({cluster.ScenarioName})");
+            return (new LiveBackend(simClient, simSource.Description, token => ModelAdapters.DiagnoseAsync(simSource, scope, cluster.Clock, token), cluster.Clock, new LiveBackendOptions
+            {
+                AuditDirectory = auditDir,
+                PrometheusSkipped = "the embedded simulator has no Prometheus here (kubemedic demo starts one); memory trend from a metrics-API sample only",
+                Verify = new VerifyOptions { Window = TimeSpan.FromMinutes(15), StableFor = TimeSpan.FromMinutes(3), PollInterval = TimeSpan.FromMilliseconds(200) },
+                OnDispose = async () =>
+                {
+                    simClient.Dispose();
+                    await cluster.DisposeAsync();
+                },
+            }), cluster.Clock);
         }
 
         var config = KubeconfigLoader.Load(selection.Kubeconfig, selection.Context);
         var client = new k8s.Kubernetes(config);
         var live = new LiveSource(client, $"cluster {config.Host}" + (config.CurrentContext is { } ctx ? $" (context {ctx})" : ""));
-        return new LiveBackend(client, live.Description, token => ModelAdapters.DiagnoseAsync(live, scope, TimeProvider.System, token), TimeProvider.System, new LiveBackendOptions
+        return (new LiveBackend(client, live.Description, token => ModelAdapters.DiagnoseAsync(live, scope, TimeProvider.System, token), TimeProvider.System, new LiveBackendOptions
         {
             AuditDirectory = auditDir,
             PrometheusUrl = prometheus,
             PrometheusSkipped = prometheus is null ? "no --prometheus URL given (memory trend from a metrics-API sample only)" : null,
             Verify = new VerifyOptions(),
-        });
+            OnDispose = () =>
+            {
+                client.Dispose();
+                return ValueTask.CompletedTask;
+            },
+        }), TimeProvider.System);
     }
 }

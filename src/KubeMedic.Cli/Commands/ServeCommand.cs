@@ -68,19 +68,10 @@ internal static class ServeCommand
             var selection = cluster.Read(parse);
             var haveCluster = selection.SnapshotPath is not null || selection.Kubeconfig is not null || selection.Context is not null
                 || KubeconfigLoader.IsAvailable(null) || ClusterSourceFactory.DefaultSource is not null;
-            IAlertDiagnoser diagnoser = haveCluster
-                ? new ClusterAlertDiagnoser(async (scope, token) =>
-                {
-                    var source = ClusterSourceFactory.Create(new ClusterSourceRequest(selection.SnapshotPath, selection.Kubeconfig, selection.Context));
-                    try
-                    {
-                        return await source.LoadAsync(scope, token);
-                    }
-                    finally
-                    {
-                        (source as IDisposable)?.Dispose();
-                    }
-                }, metrics, TimeProvider.System)
+            // one cluster source for the server's lifetime (the embedded simulator must not start once per alert)
+            var source = haveCluster ? ClusterSourceFactory.Create(new ClusterSourceRequest(selection.SnapshotPath, selection.Kubeconfig, selection.Context)) : null;
+            IAlertDiagnoser diagnoser = source is not null
+                ? new ClusterAlertDiagnoser((scope, token) => source.LoadAsync(scope, token), metrics, TimeProvider.System)
                 : metrics is not null ? new MetricAlertDiagnoser(metrics) : new NoAlertDiagnoser();
             var minutes = parse.GetValue(escalateAfter);
             if (minutes < 0)
@@ -117,6 +108,15 @@ internal static class ServeCommand
             }
 
             prom?.Dispose();
+            if (source is IAsyncDisposable asyncSource)
+            {
+                await asyncSource.DisposeAsync();
+            }
+            else
+            {
+                (source as IDisposable)?.Dispose();
+            }
+
             return ExitCodes.Ok;
         });
         return command;

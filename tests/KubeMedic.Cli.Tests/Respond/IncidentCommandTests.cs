@@ -98,3 +98,33 @@ public sealed class IncidentCommandTests : IDisposable
         }
     }
 }
+
+/// <summary><c>respond --snapshot</c>: no repair possible, but triage, diagnosis, hypotheses, status updates and a postmortem.</summary>
+public sealed class RespondSnapshotTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("km-respond-snap-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task Respond_on_the_seed_000_snapshot_triages_diagnoses_and_writes_a_status_update_without_changing_anything()
+    {
+        var repo = new DirectoryInfo(AppContext.BaseDirectory);
+        while (repo is not null && !File.Exists(Path.Combine(repo.FullName, "KubeMedic.slnx")))
+        {
+            repo = repo.Parent;
+        }
+
+        var snapshot = Path.Combine(repo!.FullName, "tests", "KubeMedic.Core.Tests", "Fixtures", "seed000-oom.json");
+        var (rc, stdout, stderr) = await KubemedicProcess.RunAsync(_dir, TimeSpan.FromSeconds(60), "respond", "--snapshot", snapshot, "--yes");
+        rc.ShouldBe(1, stderr); // the incident stays open: a snapshot cannot be repaired
+        stdout.ShouldContain("Severity: SEV2");
+        stdout.ShouldContain("oom-killed on Deployment/production/order-service");
+        stdout.ShouldContain("Status update (Investigating): [SEV2] Investigating: order-service (production): Container OOMKilled");
+        stdout.ShouldContain("Hypothesis: The problem started with the latest rollout of Deployment/production/order-service (revision 2) → CONFIRMED");
+        stdout.ShouldContain("Not applied: snapshot");
+        stdout.ShouldContain("[x] Was the severity classified?");
+        var postmortem = Directory.GetFiles(Path.Combine(_dir, "docs", "dev-logs"), "*.md").ShouldHaveSingleItem();
+        File.ReadAllText(postmortem).ShouldContain("| [ ] | mitigate |");
+    }
+}

@@ -19,9 +19,21 @@ internal sealed record LiveBackendOptions
     /// <summary>A Prometheus to query for the memory trend; null uses the metrics API samples.</summary>
     public Uri? PrometheusUrl { get; init; }
 
+    /// <summary>The clock Prometheus stamps samples with (wall clock), when it differs from the cluster's (a sped-up simulator).</summary>
+    public TimeProvider? PrometheusTime { get; init; }
+
+    /// <summary>Maps a Prometheus sample time to cluster time (identity unless the cluster clock runs faster).</summary>
+    public Func<DateTimeOffset, DateTimeOffset>? ToClusterTime { get; init; }
+
+    /// <summary>How far back to query Prometheus, in Prometheus' own time.</summary>
+    public TimeSpan PrometheusWindow { get; init; } = TimeSpan.FromHours(1);
+
     /// <summary>Why Prometheus evidence is not available, when it is not (shown to the user).</summary>
     public string? PrometheusSkipped { get; init; }
     public string Actor { get; init; } = AuditLog.CurrentActor("respond");
+
+    /// <summary>Called when the backend is disposed (e.g. stops the embedded simulator it was started on).</summary>
+    public Func<ValueTask>? OnDispose { get; init; }
 }
 
 /// <summary>
@@ -133,16 +145,19 @@ internal sealed class LiveBackend(IKubernetes client, string description, Func<C
 
     private async Task<MetricsOutcome?> PrometheusMemoryAsync(Uri url, string ns, string name, double? limit, CancellationToken ct)
     {
-        var query = $"container_memory_working_set_bytes{{namespace=\"{ns}\", pod=~\"{name}-.*\", container!=\"\", container!=\"POD\"}}";
+        var query = $"max by (pod) (container_memory_working_set_bytes{{namespace=\"{ns}\", pod=~\"{name}-.*\", container!=\"\", container!=\"POD\"}})";
         using var prometheus = new KubeMedic.Observability.Prometheus.PrometheusClient(url);
-        var end = time.GetUtcNow();
+        var end = (options.PrometheusTime ?? time).GetUtcNow();
+        var step = options.PrometheusWindow <= TimeSpan.FromMinutes(5) ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(30);
+        var toCluster = options.ToClusterTime ?? (t => t);
         try
         {
-            var series = await prometheus.QueryRangeAsync(query, end.AddHours(-1), end, TimeSpan.FromSeconds(30), ct);
+            var series = await prometheus.QueryRangeAsync(query, end - options.PrometheusWindow, end, step, ct);
             var best = series.OrderByDescending(s => s.Samples.Count).FirstOrDefault();
-            if (best is null || best.Samples.Count < 3)
+            if (best is null || best.Samples.Count < 8)
             {
-                return new MetricsOutcome([], "Prometheus (no memory series for the workload)", $"Prometheus at {url} returned no samples for {query}");
+                _prometheusSkipped = $"Prometheus at {url} answered, but with only {best?.Samples.Count ?? 0} samples for {query} (too few for a trend; it has not been scraping long)";
+                return null;
             }
 
             var evidence = new MetricEvidence
@@ -150,13 +165,13 @@ internal sealed class LiveBackend(IKubernetes client, string description, Func<C
                 Query = query,
                 Label = $"Memory working set of {best.Label("pod")} (Prometheus)",
                 Unit = "bytes",
-                Points = [.. best.Samples.Select(s => new MetricPoint(s.Time, s.Value))],
+                Points = [.. best.Samples.Select(s => new MetricPoint(toCluster(s.Time), s.Value))],
                 Threshold = limit,
                 ThresholdLabel = "limit",
             };
-            return new MetricsOutcome([evidence], $"Prometheus {url} ({best.Samples.Count} samples over the last hour)");
+            return new MetricsOutcome([evidence], $"Prometheus {url} ({best.Samples.Count} samples of {query})");
         }
-        catch (KubeMedic.Observability.Prometheus.PrometheusQueryException ex)
+        catch (Exception ex) when (ex is KubeMedic.Observability.Prometheus.PrometheusQueryException or HttpRequestException or TaskCanceledException)
         {
             _prometheusSkipped = $"Prometheus query failed: {ex.Message}";
             return null;
@@ -166,7 +181,18 @@ internal sealed class LiveBackend(IKubernetes client, string description, Func<C
     public async Task<FixProposal?> ProposeAsync(Finding finding, Observation observation, CancellationToken ct)
     {
         var builder = new RemedyContextBuilder(_api);
-        var resolved = await builder.BuildAsync(finding, RemedyOptions.Default, time.GetUtcNow(), image: null, ct);
+        ResolvedTarget resolved;
+        try
+        {
+            resolved = await builder.BuildAsync(finding, RemedyOptions.Default, time.GetUtcNow(), image: null, ct);
+        }
+        catch (KubeMedic.Core.UserInputException ex)
+        {
+            // No remedy can touch this kind of object: a person acts on it, with the finding's own fix as the guide.
+            var why = ex.Message + (finding.Fix is { } f ? $"; suggested: {f.Description.TrimEnd('.')}" : "");
+            return new FixProposal { Finding = finding, Description = "escalate", Escalation = true, Why = why };
+        }
+
         var plans = RemedyEngine.Plan(finding, resolved.Context);
         var plan = plans.FirstOrDefault(p => !p.IsEscalation);
         if (plan is null)
@@ -236,7 +262,7 @@ internal sealed class LiveBackend(IKubernetes client, string description, Func<C
         };
     }
 
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    public ValueTask DisposeAsync() => options.OnDispose?.Invoke() ?? ValueTask.CompletedTask;
 
     private static string Describe(RemedyPlan plan, string diff)
     {

@@ -286,7 +286,7 @@ internal sealed partial class ResponseFlow(IResponseBackend backend, IResponseUi
         if (proposal is null || proposal.Escalation)
         {
             var why = proposal?.Why ?? $"no automatic remedy for {cause.Code}";
-            ui.Line($"No automatic fix: {why}. Escalate to the owner of {target}; runbook: kubemedic runbook {cause.Code} --object {target}");
+            ui.Line($"No automatic fix: {why.TrimEnd('.')}. Escalate to the owner of {target}; runbook: kubemedic runbook {cause.Code} --object {target}");
             store.Update(id, r => r.Timeline.Add(Auto($"Escalated: {why}")));
         }
         else
@@ -368,9 +368,9 @@ internal sealed partial class ResponseFlow(IResponseBackend backend, IResponseUi
         }
 
         return [.. serious.GroupBy(f => f.Owner ?? f.Object)
-            .Select(g => g.OrderBy(f => Tier(f.Code)).ThenByDescending(f => f.Severity).First())
-            .Where(f => Tier(f.Code) < 2)
-            .OrderBy(f => Tier(f.Code)).ThenByDescending(f => f.Severity).Take(5)];
+            .Select(g => g.OrderBy(Tier).ThenByDescending(f => f.Severity).First())
+            .Where(f => Tier(f) < 2)
+            .OrderBy(Tier).ThenByDescending(f => f.Severity).Take(8)];
     }
 
     /// <summary>The finding to act on: the worst one that is not explained by another (a cause, not a symptom).</summary>
@@ -378,14 +378,23 @@ internal sealed partial class ResponseFlow(IResponseBackend backend, IResponseUi
     {
         var ids = findings.Select(f => f.Id).ToHashSet();
         return findings
-            .OrderBy(f => Tier(f.Code) == 2 ? 1 : 0)
+            .OrderBy(f => Tier(f) == 2 ? 1 : 0)
             .ThenByDescending(f => f.Severity)
-            .ThenBy(f => Tier(f.Code))
+            .ThenBy(Tier)
             .ThenBy(f => f.Related.Any(r => r.Relation is "caused-by" or "explained-by" && ids.Contains($"{r.Code}:{r.Object}")) ? 1 : 0)
             .First();
     }
 
-    /// <summary>How directly a code names a cause: 0 the workload's own change or code, 1 its environment, 2 a symptom or a risk.</summary>
+    /// <summary>
+    /// How directly a finding names a cause: 0 the workload's own change or code, 1 its environment, 2 a symptom or a risk. A stuck
+    /// rollout whose new pods fail their probe, pull or start is the new revision's own fault (tier 0): rolling back fixes it.
+    /// </summary>
+    internal static int Tier(Finding f) =>
+        f.Code == FindingCodes.RolloutStuck && (f.SubReason is FindingCodes.ReadinessFailing or FindingCodes.ImagePull or FindingCodes.CrashLoop
+            || f.Summary.Contains(FindingCodes.ReadinessFailing, StringComparison.Ordinal))
+            ? 0
+            : Tier(f.Code);
+
     internal static int Tier(string code) => code switch
     {
         FindingCodes.ImagePull or FindingCodes.ConfigMissing or FindingCodes.OomKilled or FindingCodes.CrashLoop or FindingCodes.ReadinessFailing
