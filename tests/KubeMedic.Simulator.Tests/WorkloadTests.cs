@@ -13,8 +13,10 @@ public sealed class WorkloadFixture : SimFixture
                 nodes:
                   - name: node
                     count: 2
-                images: ["batch:1", "db:1", "web:1", "web:2"]
+                images: ["batch:1", "db:1", "web:1", "web:2", "busy:1"]
                 apps:
+                  - image: busy:1
+                    cpu: 400m
                   - image: batch:1
                     exit: {after: 5s, code: 1}
                     logs:
@@ -68,6 +70,31 @@ public sealed class WorkloadFixture : SimFixture
                         spec:
                           accessModes: [ReadWriteOnce]
                           resources: {requests: {storage: 1Gi}}
+                  ---
+                  apiVersion: apps/v1
+                  kind: Deployment
+                  metadata: {name: busy, namespace: default}
+                  spec:
+                    replicas: 1
+                    selector: {matchLabels: {app: busy}}
+                    template:
+                      metadata: {labels: {app: busy}}
+                      spec:
+                        containers:
+                          - name: busy
+                            image: busy:1
+                            resources: {requests: {cpu: 100m}}
+                  ---
+                  apiVersion: autoscaling/v2
+                  kind: HorizontalPodAutoscaler
+                  metadata: {name: busy, namespace: default}
+                  spec:
+                    scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: busy}
+                    minReplicas: 1
+                    maxReplicas: 3
+                    metrics:
+                      - type: Resource
+                        resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}
                   ---
                   apiVersion: apps/v1
                   kind: Deployment
@@ -132,6 +159,18 @@ public sealed class WorkloadTests(WorkloadFixture sim) : IClassFixture<WorkloadF
         var describe = (await K.RunAsync("describe", "pod", pod["metadata"]!["name"]!.GetValue<string>())).ShouldSucceed();
         describe.Out.ShouldContain("Liveness probe failed: HTTP probe failed with statuscode: 404");
         describe.Out.ShouldContain("failed liveness probe, will be restarted");
+    }
+
+    [Fact]
+    public async Task Hpa_scales_a_busy_deployment_to_its_maximum()
+    {
+        for (var i = 0; i < 8; i++) await sim.Cluster.AdvanceAsync(TimeSpan.FromSeconds(15));
+        var hpa = (await K.RunAsync("get", "hpa", "busy")).ShouldSucceed();
+        hpa.Out.ShouldMatch(@"busy\s+Deployment/busy\s+cpu: \d+%/50%\s+1\s+3\s+3");
+        var describe = (await K.RunAsync("describe", "hpa", "busy")).ShouldSucceed();
+        describe.Out.ShouldContain("TooManyReplicas");
+        describe.Out.ShouldContain("SuccessfulRescale");
+        sim.Cluster.Get("deployments", "default", "busy")!["spec"]!["replicas"]!.GetValue<long>().ShouldBe(3);
     }
 
     [Fact]

@@ -22,6 +22,7 @@ internal static class LabCommand
         command.Subcommands.Add(Verify());
         command.Subcommands.Add(Reset());
         command.Subcommands.Add(Stop());
+        command.Subcommands.Add(PrometheusCmd());
         return command;
     }
 
@@ -228,6 +229,56 @@ internal static class LabCommand
             var state = session.Read();
             var stopped = await session.StopAsync(TimeSpan.FromSeconds(10));
             Console.Out.WriteLine(state is null ? "no lab running" : stopped ? $"lab stopped: scenario {state.Scenario} (pid {state.Pid}); log kept at {state.Log}" : $"lab state cleared (the simulator had already exited; log at {state.Log})");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command PrometheusCmd()
+    {
+        var home = HomeOption();
+        var rules = new Option<string[]>("--rules") { Description = "Rule files to load (PrometheusRule manifests or rule files); durations are divided by the lab's speed.", AllowMultipleArgumentsPerToken = true };
+        var command = new Command("prometheus", "Run a real Prometheus (Debian's prometheus) on loopback scraping the running lab, until Ctrl+C.");
+        command.Options.Add(home);
+        command.Options.Add(rules);
+        command.SetAction(async (parse, ct) =>
+        {
+            var state = new LabSession(parse.GetValue(home)).Running() ?? throw new UserInputException("no lab running; start one with `kubemedic lab start SCENARIO`");
+            if (state.Url is null) throw new UserInputException("the running lab did not record its API URL; run `kubemedic lab reset`");
+            var files = parse.GetValue(rules) ?? [];
+            foreach (var f in files.Where(f => !File.Exists(f))) throw new UserInputException($"{f}: rule file not found");
+            var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(state.Kubeconfig);
+            using var client = new k8s.Kubernetes(config);
+            var nodes = (await client.CoreV1.ListNodeAsync(cancellationToken: ct)).Items.Select(n => n.Metadata.Name).ToList();
+            string binary;
+            try
+            {
+                binary = KubeMedic.Simulator.Metrics.PrometheusHarness.FindBinary();
+            }
+            catch (FileNotFoundException ex)
+            {
+                throw new UserInputException(ex.Message);
+            }
+
+            await using var prom = await KubeMedic.Simulator.Metrics.PrometheusHarness.StartAsync(new KubeMedic.Simulator.Metrics.PrometheusHarnessOptions
+            {
+                Clusters = [new KubeMedic.Simulator.Metrics.ScrapeCluster(new Uri(state.Url), nodes, state.Scenario)],
+                RuleFiles = files,
+                TimeCompression = state.Speed,
+                Binary = binary,
+            }, ct);
+            Console.Out.WriteLine($"prometheus {binary} serving on {prom.Url.ToString().TrimEnd('/')} (config in {prom.Directory}); Ctrl+C to stop");
+            Console.Out.WriteLine($"export PROMETHEUS_URL={prom.Url.ToString().TrimEnd('/')}");
+            await Console.Out.FlushAsync(ct);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                // Ctrl+C: stop Prometheus cleanly
+            }
+
             return 0;
         });
         return command;

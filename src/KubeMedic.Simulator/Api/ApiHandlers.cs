@@ -113,7 +113,7 @@ internal sealed partial class ApiHandlers
 
     private async Task ListAsync(HttpContext http, ApiPath p)
     {
-        EnsureNamespaceExistsForRead(p);
+        // Lists in a missing namespace are simply empty, as on a real apiserver.
         var filter = Filter(http, p.Type);
         // Table requests come from kubectl get, whose client-side rate limiter (5 QPS, burst 10) would make paging
         // through a big list take seconds; serve those in one page (allowed: no continue token is returned).
@@ -160,12 +160,6 @@ internal sealed partial class ApiHandlers
         writer.WriteEndArray();
         writer.WriteEndObject();
         await writer.FlushAsync();
-    }
-
-    private void EnsureNamespaceExistsForRead(ApiPath p)
-    {
-        // Lists in a missing namespace are simply empty, as on a real apiserver.
-        _ = p;
     }
 
     private async Task WriteTableAsync(HttpContext http, ResourceType rt, IReadOnlyList<JsonObject> items, long rv, string? cont)
@@ -306,7 +300,7 @@ internal sealed partial class ApiHandlers
                 var done = await Task.WhenAny(waitTask, Task.Delay(TimeSpan.FromSeconds(5), cts.Token));
                 if (done != waitTask)
                 {
-                    if (bookmarks) await WriteEventAsync(http, buffer, "BOOKMARK", Bookmark(p.Type, lastRv));
+                    if (bookmarks) await WriteEventAsync(http, "BOOKMARK", Bookmark(p.Type, lastRv));
                     continue;
                 }
 
@@ -359,7 +353,7 @@ internal sealed partial class ApiHandlers
         {
             try
             {
-                await WriteEventAsync(http, buffer, "BOOKMARK", Bookmark(p.Type, lastRv));
+                await WriteEventAsync(http, "BOOKMARK", Bookmark(p.Type, lastRv));
             }
             catch (Exception ex) when (ex is IOException or OperationCanceledException or InvalidOperationException)
             {
@@ -379,12 +373,11 @@ internal sealed partial class ApiHandlers
         },
     };
 
-    private static async Task WriteEventAsync(HttpContext http, MemoryStream buffer, string type, JsonObject obj)
+    private static async Task WriteEventAsync(HttpContext http, string type, JsonObject obj)
     {
         var line = new JsonObject { ["type"] = type, ["object"] = obj }.ToJsonString() + "\n";
         await http.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(line));
         await http.Response.Body.FlushAsync();
-        _ = buffer;
     }
 
     private static async Task<JsonNode> ReadBodyAsync(HttpContext http)

@@ -36,7 +36,7 @@ internal sealed class ControllerManager
             new NamespaceController(_ctx), new GarbageCollector(_ctx), new DeploymentController(_ctx), new ReplicaSetController(_ctx),
             new StatefulSetController(_ctx), new DaemonSetController(_ctx), new JobController(_ctx), new EndpointsController(_ctx),
             new PersistentVolumeController(_ctx), new Scheduler(_ctx), new NodeLifecycleController(_ctx), new KubeletController(_ctx),
-            new DisruptionController(_ctx),
+            new DisruptionController(_ctx), new HorizontalPodAutoscalerController(_ctx),
         ]);
         _ctx.Store.Committed += ev =>
         {

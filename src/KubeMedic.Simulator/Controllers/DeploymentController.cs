@@ -71,7 +71,7 @@ internal sealed class DeploymentController(SimContext ctx) : Controller(ctx)
 
         if (newRs is null && !paused)
         {
-            newRs = CreateReplicaSet(d, template, maxOldRevision + 1, replicas, olds);
+            newRs = CreateReplicaSet(d, template, maxOldRevision + 1, replicas);
             if (newRs is null) return;
             createdNew = true;
         }
@@ -112,7 +112,7 @@ internal sealed class DeploymentController(SimContext ctx) : Controller(ctx)
         UpdateStatus(key, createdNew);
     }
 
-    private JsonObject? CreateReplicaSet(JsonObject d, JsonObject template, long revision, int replicas, List<JsonObject> olds)
+    private JsonObject? CreateReplicaSet(JsonObject d, JsonObject template, long revision, int replicas)
     {
         var hash = TemplateHash(template);
         var rsTemplate = template.Clone();
@@ -152,10 +152,7 @@ internal sealed class DeploymentController(SimContext ctx) : Controller(ctx)
                 ["template"] = rsTemplate,
             },
         };
-        var created = Store.Create(Resources.ReplicaSets, rs);
-        var status = d.Clone().Ensure("status");
-        _ = status;
-        return created;
+        return Store.Create(Resources.ReplicaSets, rs);
     }
 
     private static int MaxSurge(JsonObject d, int replicas) =>

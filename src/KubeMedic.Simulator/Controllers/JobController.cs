@@ -58,15 +58,14 @@ internal sealed class JobController(SimContext ctx) : Controller(ctx)
                 var want = Math.Min(parallelism, completions - succeeded) - active.Count;
                 if (want > 0 && failed > 0)
                 {
+                    // Re-creation after a failure waits 10s, doubling per failure up to 6 minutes.
                     var delay = TimeSpan.FromSeconds(Math.Min(360, 10 * Math.Pow(2, failed - 1)));
-                    var lastFail = pods.Where(p => p.Str("status.phase") == "Failed").Select(p => p.Time("status.containerStatuses") ?? p.Time("metadata.creationTimestamp")).Max() ?? now;
                     if (!_notBefore.TryGetValue(key + "#" + failed, out var nb))
                     {
                         nb = now + delay;
                         _notBefore[key + "#" + failed] = nb;
                     }
 
-                    _ = lastFail;
                     if (now < nb)
                     {
                         EnqueueAt(nb, key);

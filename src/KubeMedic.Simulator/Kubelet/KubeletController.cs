@@ -179,7 +179,13 @@ internal sealed class KubeletController(SimContext ctx) : Controller(ctx)
 
             foreach (var c in pod.Arr("spec.containers").Objects())
             {
-                rt.Containers.Add(new ContainerRuntime { Name = c.Str("name") ?? "", Image = c.Str("image") ?? "", App = Ctx.Scenario.AppFor(c.Str("image") ?? "") });
+                rt.Containers.Add(new ContainerRuntime
+                {
+                    Name = c.Str("name") ?? "",
+                    Image = c.Str("image") ?? "",
+                    App = Ctx.Scenario.AppFor(c.Str("image") ?? ""),
+                    Pace = 0.9 + (Names.Fnv32a(uid + "/" + c.Str("name")) % 2001 / 10000.0),
+                });
             }
 
             Runtime.Pods[uid] = rt;
@@ -485,9 +491,10 @@ internal sealed class KubeletController(SimContext ctx) : Controller(ctx)
         }
 
         var limit = Quantity.Bytes(spec.Str("resources.limits.memory"));
-        if (limit > 0 && c.App.TimeToReach(limit) is { } oomAfter && (end is null || now + oomAfter < end.Value.At))
+        if (limit > 0 && c.App.TimeToReach(limit) is { } modelOom)
         {
-            end = (now + oomAfter, "OOMKilled", 137);
+            var oomAfter = TimeSpan.FromTicks((long)(modelOom.Ticks / c.Pace));
+            if (end is null || now + oomAfter < end.Value.At) end = (now + oomAfter, "OOMKilled", 137);
         }
 
         if (spec.Obj("livenessProbe") is { } liveness && LivenessKillAfter(liveness, c, spec, rt) is { } killAfter && (end is null || now + killAfter < end.Value.At))
@@ -534,10 +541,9 @@ internal sealed class KubeletController(SimContext ctx) : Controller(ctx)
         wake(c.EndsAt);
 
         var readiness = spec.Obj("readinessProbe");
-        var startupDone = uptime.TotalSeconds >= (readiness is null ? 0 : 0);
         if (readiness is null)
         {
-            c.Ready = startupDone;
+            c.Ready = true;
         }
         else
         {
@@ -563,8 +569,6 @@ internal sealed class KubeletController(SimContext ctx) : Controller(ctx)
                     var probeAt = firstProbe.AddSeconds(k * period);
                     if (c.NextUnhealthyAt is null || probeAt >= c.NextUnhealthyAt)
                     {
-                        var failures = (int)(readiness.Long("failureThreshold") ?? 3);
-                        _ = failures;
                         Ctx.Events.Warning(pod, "Unhealthy", $"Readiness probe failed: {message}", "kubelet", nodeName, fp);
                         c.NextUnhealthyAt = probeAt.AddSeconds(period);
                     }

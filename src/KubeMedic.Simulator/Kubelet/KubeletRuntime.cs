@@ -37,6 +37,12 @@ internal sealed class ContainerRuntime
     public DateTimeOffset? NextUnhealthyAt { get; set; }
     public string? ImageId { get; set; }
     public bool IsInit { get; init; }
+
+    /// <summary>Per-container pace of the app model (0.9-1.1), so replicas of a leaking app do not crash in lock-step.</summary>
+    public double Pace { get; init; } = 1;
+
+    /// <summary>Uptime as the app model sees it.</summary>
+    public TimeSpan ModelTime(TimeSpan uptime) => TimeSpan.FromTicks((long)(uptime.Ticks * Pace));
 }
 
 internal sealed class PodRuntime
@@ -99,7 +105,7 @@ internal sealed class KubeletRuntime
         {
             if (c.Stage != "Running" || c.Current is null) return null;
             var uptime = now - c.Current.Start;
-            var mem = c.App.MemoryAt(uptime);
+            var mem = c.App.MemoryAt(c.ModelTime(uptime));
             if (memoryLimit is > 0) mem = Math.Min(mem, memoryLimit.Value);
             var wobble = 1 + (0.05 * Math.Sin(now.ToUnixTimeSeconds() / 15.0 + c.Name.Length));
             return ((long)(c.App.CpuMilli * 1_000_000 * wobble), mem);
@@ -156,7 +162,7 @@ internal sealed class KubeletRuntime
 
     private static string Render(string template, ContainerRuntime c, ContainerInstance inst, DateTimeOffset at, PodRuntime pod)
     {
-        var mem = c.App.MemoryAt(at - inst.Start);
+        var mem = c.App.MemoryAt(c.ModelTime(at - inst.Start));
         return template
             .Replace("{heapMiB}", (mem / (1024 * 1024)).ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
             .Replace("{pod}", pod.Name, StringComparison.Ordinal)

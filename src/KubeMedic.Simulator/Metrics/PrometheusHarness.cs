@@ -122,6 +122,8 @@ public sealed partial class PrometheusHarness : IAsyncDisposable
         process.BeginErrorReadLine();
         process.BeginOutputReadLine();
         var harness = new PrometheusHarness(process, dir, new Uri($"http://127.0.0.1:{port}/"), log);
+        // never leave Prometheus behind when this process ends without disposing the harness
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => harness.KillQuietly();
         try
         {
             var deadline = Stopwatch.StartNew();
@@ -347,6 +349,18 @@ public sealed partial class PrometheusHarness : IAsyncDisposable
         var port = ((IPEndPoint)l.LocalEndpoint).Port;
         l.Stop();
         return port;
+    }
+
+    private void KillQuietly()
+    {
+        try
+        {
+            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // already gone or disposed
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -173,7 +173,6 @@ internal static class TablePrinter
     private static PodRowCache ComputePodRow(JsonObject pod)
     {
         var (ready, status, restarts, lastRestart) = PodStatus(pod);
-        var restartText = "";
         var ip = pod.Arr("status.podIPs").Objects().FirstOrDefault()?.Str("ip") ?? pod.Str("status.podIP");
         var gates = pod.Arr("spec.readinessGates");
         var gatesText = "<none>";
@@ -184,7 +183,6 @@ internal static class TablePrinter
             gatesText = $"{trueCount}/{gates.Count}";
         }
 
-        _ = restartText;
         return new PodRowCache(
             ready, status, restarts, lastRestart,
             string.IsNullOrEmpty(ip) ? "<none>" : ip,
@@ -266,8 +264,7 @@ internal static class TablePrinter
         var first = ev.Time("firstTimestamp") ?? ev.Time("eventTime") ?? ev.Time("metadata.creationTimestamp");
         var last = ev.Time("lastTimestamp") ?? first;
         var count = ev.Long("count") ?? 1;
-        var lastSeen = count > 1 ? $"{Durations.Since(last, now)} (x{count} over {Durations.Since(first, now)})" : Durations.Since(last, now);
-        lastSeen = Durations.Since(last, now);
+        var lastSeen = Durations.Since(last, now);
         var kind = ev.Str("involvedObject.kind") ?? "";
         var obj = $"{kind.ToLowerInvariant()}/{ev.Str("involvedObject.name")}";
         var source = ev.Str("source.component") ?? ev.Str("reportingComponent") ?? "";
@@ -313,7 +310,6 @@ internal static class TablePrinter
     private static object?[] StorageClassRow(JsonObject sc, DateTimeOffset now)
     {
         var name = sc.Name();
-        if (sc.Str("metadata.annotations.storageclass\\.kubernetes\\.io/is-default-class") == "true") name += " (default)";
         var ann = sc.Obj("metadata.annotations");
         if (ann is not null && Json.StringMap(ann).TryGetValue("storageclass.kubernetes.io/is-default-class", out var d) && d == "true") name = sc.Name() + " (default)";
         return [name, sc.Str("provisioner") ?? "", sc.Str("reclaimPolicy") ?? "Delete", sc.Str("volumeBindingMode") ?? "Immediate", sc.Bool("allowVolumeExpansion") ?? false, Age(sc, now)];
