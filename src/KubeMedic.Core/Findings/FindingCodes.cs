@@ -41,6 +41,12 @@ public static class FindingCodes
     // autoscaling
     public const string HpaMetricsUnavailable = "hpa-metrics-unavailable";
     public const string HpaAtMax = "hpa-at-max";
+
+    // service level (metric alerts)
+    public const string HighErrorRate = "high-error-rate";
+    public const string HighLatency = "high-latency";
+    public const string CpuThrottling = "cpu-throttling";
+    public const string SloBudgetBurn = "slo-budget-burn";
 }
 
 /// <summary>Codes added beyond the minimum list (never rename these either).</summary>
@@ -86,6 +92,10 @@ public static class FindingCatalog
         new(FindingCodes.PvcPending, "storage", Severity.High, "PersistentVolumeClaim pending", K8s + "concepts/storage/persistent-volumes/#lifecycle-of-a-volume-and-claim"),
         new(FindingCodes.HpaMetricsUnavailable, "autoscaling", Severity.Medium, "HPA cannot read its metrics", K8s + "tasks/run-application/horizontal-pod-autoscale/#support-for-metrics-apis"),
         new(FindingCodes.HpaAtMax, "autoscaling", Severity.Medium, "HPA pinned at maxReplicas", K8s + "tasks/run-application/horizontal-pod-autoscale/"),
+        new(FindingCodes.HighErrorRate, "service", Severity.Critical, "Service 5xx error rate above threshold", "https://sre.google/sre-book/monitoring-distributed-systems/#xref_monitoring_golden-signals"),
+        new(FindingCodes.HighLatency, "service", Severity.High, "Service p99 latency above threshold", "https://prometheus.io/docs/practices/histograms/"),
+        new(FindingCodes.CpuThrottling, "service", Severity.Medium, "Container CPU throttled by its limit", K8s + "concepts/configuration/manage-resources-containers/#how-pods-with-resource-limits-are-run"),
+        new(FindingCodes.SloBudgetBurn, "service", Severity.High, "SLO error budget burning too fast", "https://sre.google/workbook/alerting-on-slos/"),
     ];
 
     private static readonly Dictionary<string, Entry> ByCode = All.ToDictionary(e => e.Code);

@@ -22,6 +22,8 @@ public sealed class AuditLog
     };
 
     private readonly TimeProvider _time;
+    private readonly object _cacheGate = new();
+    private List<AuditEntry>? _cache;
 
     public AuditLog(string? directory = null, TimeProvider? time = null)
     {
@@ -64,10 +66,27 @@ public sealed class AuditLog
         {
             Gate.Release();
         }
+
+        lock (_cacheGate)
+        {
+            _cache?.Add(JsonSerializer.Deserialize<AuditEntry>(line, Json)!);
+        }
     }
 
-    /// <summary>All entries (optionally since a time), oldest first. Torn last lines (a crash mid-write) are skipped.</summary>
+    /// <summary>
+    /// All entries (optionally since a time), oldest first. Torn last lines (a crash mid-write) are skipped. The files are read once per
+    /// instance; later appends through this instance are added in memory (one writer per directory: the leader).
+    /// </summary>
     public IReadOnlyList<AuditEntry> Read(DateTimeOffset? since = null)
+    {
+        lock (_cacheGate)
+        {
+            _cache ??= ReadFiles(null).ToList();
+            return _cache.Where(e => since is null || e.At >= since).OrderBy(e => e.At).ToList();
+        }
+    }
+
+    private IReadOnlyList<AuditEntry> ReadFiles(DateTimeOffset? since)
     {
         if (!System.IO.Directory.Exists(Directory))
         {

@@ -64,7 +64,7 @@ public sealed record AutopilotOptions
     public required string Actor { get; init; }
 
     /// <summary>Wait this long after a change for more changes before diagnosing (one pass per burst).</summary>
-    public TimeSpan Debounce { get; init; } = TimeSpan.FromMilliseconds(100);
+    public TimeSpan Debounce { get; init; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>Diagnose at least this often even without changes (time-based findings).</summary>
     public TimeSpan Resync { get; init; } = TimeSpan.FromSeconds(30);
@@ -98,6 +98,8 @@ public sealed class Autopilot
     private readonly List<DateTimeOffset> _detections = [];
     private readonly HashSet<string> _failingObjects = new(StringComparer.Ordinal);
     private readonly HashSet<string> _escalatedOpen = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _decide = new(1, 1);
+    private readonly TextWriter _log;
     private int _actions;
     private int _succeeded;
     private int _rolledBack;
@@ -117,6 +119,7 @@ public sealed class Autopilot
         _evaluator = new PolicyEvaluator(options.Policy);
         _executor = new RepairExecutor(api, audit, time);
         _contexts = new RemedyContextBuilder(api);
+        _log = TextWriter.Synchronized(options.Log);
     }
 
     public AutopilotStatus? LastStatus { get; private set; }
@@ -227,18 +230,23 @@ public sealed class Autopilot
         var work = findings
             .Where(f => RemedyEngine.Codes.Contains(f.Code) || (roots.Contains(f.Id) && f.Severity >= Severity.Medium))
             .OrderByDescending(f => roots.Contains(f.Id)).ThenByDescending(f => f.Severity).ThenBy(f => f.Id, StringComparer.Ordinal);
-        foreach (var finding in work)
+        // Different objects are handled in parallel (reading the cluster is the slow part); one object's findings in order. The policy
+        // decision and the "applying" record are made under one lock, so concurrent decisions still see each other (rate limits).
+        var groups = work.GroupBy(f => f.Object.ToString(), StringComparer.Ordinal).Select(g => g.ToList()).ToList();
+        await Parallel.ForEachAsync(groups, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (group, token) =>
         {
-            ct.ThrowIfCancellationRequested();
-            try
+            foreach (var finding in group)
             {
-                await HandleAsync(finding, now, ct);
+                try
+                {
+                    await HandleAsync(finding, now, token);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    await _log.WriteLineAsync($"autopilot: {finding.Id}: {ex.Message.ReplaceLineEndings(" ")}");
+                }
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                await _options.Log.WriteLineAsync($"autopilot: {finding.Id}: {ex.Message.ReplaceLineEndings(" ")}");
-            }
-        }
+        });
 
         var history = History(now);
         _metrics.Circuit(_evaluator.Circuit(history, now));
@@ -295,17 +303,48 @@ public sealed class Autopilot
             }
 
             var workload = plan.Action == RemedyAction.DeletePod ? resolved.Workload : plan.Target;
-            var workloadJson = workload == plan.Target || workload.Kind == "Node" ? (plan.Target.Kind == "Pod" ? null : await _api.GetAsync(plan.Target, ct)) : await _api.GetAsync(workload, ct);
+            var workloadJson = workload == resolved.Workload && resolved.Context.Target.Kind() == workload.Kind ? resolved.Context.Target
+                : workload.Kind is "Pod" or "Node" ? null : await _api.GetAsync(workload, ct);
             var facts = new ClusterFacts
             {
                 ReadyReplicas = workloadJson?.Int("status", "readyReplicas") ?? 0,
-                PdbFloor = workloadJson is null ? 0 : KubeJson.PdbFloor(workloadJson, resolved.Context.PodDisruptionBudgets.Count > 0 ? resolved.Context.PodDisruptionBudgets : await _api.PdbsAsync(workload.Namespace, ct)),
+                PdbFloor = workloadJson is null ? 0 : KubeJson.PdbFloor(workloadJson, resolved.Context.PodDisruptionBudgets),
             };
             var action = PlannedAction.From(plan, workload) with
             {
                 CurrentReplicas = workloadJson?.Replicas() ?? plan.CurrentReplicas,
             };
-            var decision = _evaluator.Evaluate(action, facts, History(now), now);
+            var request = new RepairRequest
+            {
+                Finding = finding,
+                Plan = plan,
+                Workload = workload,
+                Actor = _options.Actor,
+                Mode = "autopilot",
+                DetectedAt = _firstSeen.GetValueOrDefault(finding.Id, now),
+            };
+            var before = plan.Target == resolved.Workload && resolved.Context.Target.Kind() == plan.Target.Kind ? resolved.Context.Target : await _api.GetAsync(plan.Target, ct);
+            var podsBefore = _options.DryRun ? null : await RolloutVerifier.PodNamesAsync(_api, workload, ct);
+            PolicyDecision decision;
+            string? actionId = null;
+            await _decide.WaitAsync(ct);
+            try
+            {
+                decision = _evaluator.Evaluate(action, facts, History(now), now);
+                request = request with { Policy = decision };
+                if (decision.Allowed && !_options.DryRun)
+                {
+                    // Reserve: the fsynced "applying" record makes this action visible to every later decision (and to a restart).
+                    actionId = RepairExecutor.NewActionId(_time);
+                    var (expected, _) = RepairExecutor.Preview(plan, before, color: false);
+                    await _audit.AppendAsync(Base(request, actionId, AuditPhase.Applying) with { Before = before, After = expected }, ct);
+                }
+            }
+            finally
+            {
+                _decide.Release();
+            }
+
             if (!decision.Allowed)
             {
                 if (decision.Rule is not (PolicyRules.InProgress))
@@ -316,42 +355,30 @@ public sealed class Autopilot
                 continue;
             }
 
-            var request = new RepairRequest
-            {
-                Finding = finding,
-                Plan = plan,
-                Workload = workload,
-                Actor = _options.Actor,
-                Mode = "autopilot",
-                DetectedAt = _firstSeen.GetValueOrDefault(finding.Id, now),
-                Policy = decision,
-            };
             if (_options.DryRun)
             {
                 if (_notified.TryAdd($"{finding.Id}|dry-run|{plan.Remedy}", 0))
                 {
-                    var dry = await _executor.DryRunAsync(request, ct);
+                    await _executor.DryRunAsync(request, ct);
                     Interlocked.Increment(ref _dryRunPlans);
                     _metrics.Remediated(plan.Remedy, "dry-run");
-                    await _options.Log.WriteLineAsync($"autopilot (dry run): would {plan.Remedy} {plan.Target}: {plan.Why}\n  {plan.Kubectl.ReplaceLineEndings("\n  ")}");
+                    await _log.WriteLineAsync($"autopilot (dry run): would {plan.Remedy} {plan.Target}: {plan.Why}\n  {plan.Kubectl.ReplaceLineEndings("\n  ")}");
                 }
 
                 continue;
             }
 
-            await ApplyAsync(request, ct);
+            await ApplyAsync(request, actionId!, podsBefore!, ct);
         }
     }
 
-    private async Task ApplyAsync(RepairRequest request, CancellationToken ct)
+    private async Task ApplyAsync(RepairRequest request, string id, IReadOnlySet<string> podsBefore, CancellationToken ct)
     {
         var plan = request.Plan;
-        var id = RepairExecutor.NewActionId(_time);
         var key = PolicyEvaluator.Key(request.Workload);
         Interlocked.Increment(ref _actions);
-        await _options.Log.WriteLineAsync($"autopilot: {plan.Remedy} {plan.Target}: {plan.Why}");
-        var podsBefore = await RolloutVerifier.PodNamesAsync(_api, request.Workload, ct);
-        var applied = await ApplyOnlyAsync(request, id, ct);
+        await _log.WriteLineAsync($"autopilot: {plan.Remedy} {plan.Target}: {plan.Why}");
+        var applied = await PatchAsync(request, id, ct);
         if (applied is null)
         {
             _metrics.Remediated(plan.Remedy, "apply-failed");
@@ -375,7 +402,7 @@ public sealed class Autopilot
                 }
 
                 _metrics.Remediated(plan.Remedy, outcome.Result.ToString().ToLowerInvariant());
-                await _options.Log.WriteLineAsync($"autopilot: {plan.Remedy} {plan.Target}: {outcome.Result} ({outcome.Verification?.Summary})");
+                await _log.WriteLineAsync($"autopilot: {plan.Remedy} {plan.Target}: {outcome.Result} ({outcome.Verification?.Summary})");
                 if (outcome.Result != RepairResult.Succeeded)
                 {
                     await EscalateAsync(request.Finding, $"{plan.Remedy} failed verification ({outcome.Verification?.Summary}); " + (outcome.Result == RepairResult.RolledBack ? "undone" : "could not be undone"), "verification-failed", plan, CancellationToken.None);
@@ -391,13 +418,10 @@ public sealed class Autopilot
         }, CancellationToken.None);
     }
 
-    /// <summary>Audit "applying" (fsynced), patch, audit "applied". Returns when the change was made, or null when it failed.</summary>
-    private async Task<DateTimeOffset?> ApplyOnlyAsync(RepairRequest request, string id, CancellationToken ct)
+    /// <summary>Sends the patch (the "applying" record is already written), then records "applied". Null when it failed.</summary>
+    private async Task<DateTimeOffset?> PatchAsync(RepairRequest request, string id, CancellationToken ct)
     {
         var plan = request.Plan;
-        var before = await _api.GetAsync(plan.Target, ct);
-        var (expected, _) = RepairExecutor.Preview(plan, before, color: false);
-        await _audit.AppendAsync(Base(request, id, AuditPhase.Applying) with { Before = before, After = expected }, ct);
         var at = _time.GetUtcNow();
         try
         {
@@ -490,7 +514,7 @@ public sealed class Autopilot
                 }
             }
 
-            await _options.Log.WriteLineAsync($"autopilot: resuming verification of interrupted {plan.Remedy} on {plan.Target}");
+            await _log.WriteLineAsync($"autopilot: resuming verification of interrupted {plan.Remedy} on {plan.Target}");
             var outcome = await _executor.VerifyAndSettleAsync(request, first.ActionId, last.At, "", _options.Verify, ct);
             _metrics.Remediated(plan.Remedy, outcome.Result.ToString().ToLowerInvariant());
         }
@@ -538,7 +562,7 @@ public sealed class Autopilot
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                await _options.Log.WriteLineAsync($"autopilot: notification failed: {ex.Message}");
+                await _log.WriteLineAsync($"autopilot: notification failed: {ex.Message}");
             }
         }
     }

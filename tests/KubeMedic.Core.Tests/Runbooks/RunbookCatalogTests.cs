@@ -46,6 +46,10 @@ public sealed class RunbookCatalogTests
     [InlineData("KubeJobFailed", FindingCodes.JobFailed)]
     [InlineData("KubeHpaMaxedOut", FindingCodes.HpaAtMax)]
     [InlineData("KubeDeploymentReplicasMismatch", FindingCodes.ReplicasUnavailable)]
+    [InlineData("CPUThrottlingHigh", FindingCodes.CpuThrottling)]
+    [InlineData("KubeMedicCPUThrottlingHigh", FindingCodes.CpuThrottling)]
+    [InlineData("KubeMedicServiceHighErrorRate", FindingCodes.HighErrorRate)]
+    [InlineData("KubeMedicServiceHighLatency", FindingCodes.HighLatency)]
     public void Kube_prometheus_alerts_map_to_their_runbook(string alert, string code)
     {
         RunbookCatalog.CodeForAlert(alert).ShouldBe(code);

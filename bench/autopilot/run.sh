@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Autopilot benchmarks (run by hand; not part of CI). Prints the figures.
+#  1. OOMKilled -> patch applied: 100 OOM incidents on the in-process simulator (speed 1, wall clock), in waves of N at once.
+#  2. RSS of `kubemedic autopilot --dry-run` watching a 10,000-pod simulated cluster, side by side with `kubectl get pods -A --watch`.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+EVENTS=${EVENTS:-100}
+WAVE=${WAVE:-10}
+
+dotnet build -c Release bench/autopilot/AutopilotBench -v q -nologo >/dev/null
+dotnet build -c Release src/KubeMedic.Cli -v q -nologo >/dev/null
+echo "== 1. OOMKilled -> patch applied ($EVENTS events, waves of $WAVE)"
+dotnet bench/autopilot/AutopilotBench/bin/Release/net10.0/AutopilotBench.dll "$EVENTS" "$WAVE" | tail -2
+
+echo "== 2. RSS while watching 10,000 pods"
+KM="dotnet src/KubeMedic.Cli/bin/Release/net10.0/kubemedic.dll"
+TMP=$(mktemp -d)
+$KM sim --scenario bench/autopilot/pods-10k.yaml --kubeconfig-out "$TMP/kc" >"$TMP/sim.log" 2>&1 &
+SIM=$!
+cleanup() { kill "$SIM" "${AP:-}" "${KW:-}" 2>/dev/null || true; rm -rf "$TMP"; }
+trap cleanup EXIT
+for _ in $(seq 1 120); do grep -q serving "$TMP/sim.log" && break; sleep 1; done
+$KM autopilot --kubeconfig "$TMP/kc" --dry-run --audit-dir "$TMP/audit" --status-interval 10s >"$TMP/ap.log" 2>&1 &
+AP=$!
+kubectl --kubeconfig "$TMP/kc" get pods -A --watch >/dev/null 2>&1 &
+KW=$!
+sleep 40
+rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+hwm() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
+echo "pods cached by the autopilot: $(grep -m1 'pods total' "$TMP/ap.log" | awk '{print $3}')"
+echo "kubemedic autopilot: RSS $(( $(rss $AP) / 1024 )) MiB (peak $(( $(hwm $AP) / 1024 )) MiB)"
+echo "kubectl get -w:      RSS $(( $(rss $KW) / 1024 )) MiB"
