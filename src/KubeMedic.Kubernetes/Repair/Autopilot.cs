@@ -337,7 +337,7 @@ public sealed class Autopilot
                     // Reserve: the fsynced "applying" record makes this action visible to every later decision (and to a restart).
                     actionId = RepairExecutor.NewActionId(_time);
                     var (expected, _) = RepairExecutor.Preview(plan, before, color: false);
-                    await _audit.AppendAsync(Base(request, actionId, AuditPhase.Applying) with { Before = before, After = expected }, ct);
+                    await _audit.AppendAsync(request.AuditEntry(_time, actionId, AuditPhase.Applying) with { Before = before, After = expected }, ct);
                 }
             }
             finally
@@ -435,38 +435,15 @@ public sealed class Autopilot
                 after = await _api.PatchAsync(plan.Target, plan.Patch!, plan.PatchType, ct);
             }
 
-            await _audit.AppendAsync(Base(request, id, AuditPhase.Applied) with { After = after }, CancellationToken.None);
+            await _audit.AppendAsync(request.AuditEntry(_time, id, AuditPhase.Applied) with { After = after }, CancellationToken.None);
             return at;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            await _audit.AppendAsync(Base(request, id, AuditPhase.ApplyFailed) with { Error = ex.Message.ReplaceLineEndings(" ") }, CancellationToken.None);
+            await _audit.AppendAsync(request.AuditEntry(_time, id, AuditPhase.ApplyFailed) with { Error = ex.Message.ReplaceLineEndings(" ") }, CancellationToken.None);
             return null;
         }
     }
-
-    private AuditEntry Base(RepairRequest r, string id, string phase) => new()
-    {
-        ActionId = id,
-        At = _time.GetUtcNow(),
-        Phase = phase,
-        Actor = r.Actor,
-        Mode = r.Mode,
-        FindingId = r.Finding.Id,
-        FindingCode = r.Finding.Code,
-        DetectedAt = r.DetectedAt,
-        Target = r.Plan.Target,
-        WorkloadKey = PolicyEvaluator.Key(r.Workload),
-        Remedy = r.Plan.Remedy,
-        PatchType = r.Plan.Patch is null ? null : r.Plan.PatchType.ToString().ToLowerInvariant(),
-        Patch = r.Plan.Patch?.DeepClone(),
-        UndoPatchType = r.Plan.UndoPatch is null ? null : r.Plan.UndoPatchType.ToString().ToLowerInvariant(),
-        UndoPatch = r.Plan.UndoPatch?.DeepClone(),
-        Kubectl = r.Plan.Kubectl,
-        Why = r.Plan.Why,
-        Risk = r.Plan.Risk.ToString().ToLowerInvariant(),
-        Policy = r.Policy,
-    };
 
     /// <summary>
     /// After a restart: every action whose last audit phase is applying/applied is settled - verified (or undone), never applied again.
@@ -509,7 +486,7 @@ public sealed class Autopilot
                 var live = await _api.GetAsync(plan.Target, ct);
                 if (live is null || !JsonNode.DeepEquals(Spec(live), Spec(expected)))
                 {
-                    await _audit.AppendAsync(Base(request, first.ActionId, AuditPhase.ApplyFailed) with { Error = "interrupted before the patch landed; not re-applied" }, ct);
+                    await _audit.AppendAsync(request.AuditEntry(_time, first.ActionId, AuditPhase.ApplyFailed) with { Error = "interrupted before the patch landed; not re-applied" }, ct);
                     continue;
                 }
             }

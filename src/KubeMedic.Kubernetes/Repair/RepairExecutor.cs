@@ -35,6 +35,30 @@ public sealed record RepairRequest
     public DateTimeOffset? DetectedAt { get; init; }
     public PolicyDecision? Policy { get; init; }
     public bool Color { get; init; }
+
+    /// <summary>The audit line for one phase of this action: who, why, what patch and how to undo it.</summary>
+    public AuditEntry AuditEntry(TimeProvider time, string actionId, string phase) => new()
+    {
+        ActionId = actionId,
+        At = time.GetUtcNow(),
+        Phase = phase,
+        Actor = Actor,
+        Mode = Mode,
+        FindingId = Finding.Id,
+        FindingCode = Finding.Code,
+        DetectedAt = DetectedAt,
+        Target = Plan.Target,
+        WorkloadKey = PolicyEvaluator.Key(Workload),
+        Remedy = Plan.Remedy,
+        PatchType = Plan.Patch is null ? null : Plan.PatchType.ToString().ToLowerInvariant(),
+        Patch = Plan.Patch?.DeepClone(),
+        UndoPatchType = Plan.UndoPatch is null ? null : Plan.UndoPatchType.ToString().ToLowerInvariant(),
+        UndoPatch = Plan.UndoPatch?.DeepClone(),
+        Kubectl = Plan.Kubectl,
+        Why = Plan.Why,
+        Risk = Plan.Risk.ToString().ToLowerInvariant(),
+        Policy = Policy,
+    };
 }
 
 /// <summary>
@@ -51,7 +75,7 @@ public sealed class RepairExecutor(KubeObjectApi api, AuditLog audit, TimeProvid
         var before = await api.GetAsync(plan.Target, ct);
         var (after, diff) = Preview(plan, before, request.Color);
         var id = NewActionId(time);
-        await audit.AppendAsync(Entry(request, id, AuditPhase.Planned) with { DryRun = true, Before = before, After = after }, ct);
+        await audit.AppendAsync(request.AuditEntry(time, id, AuditPhase.Planned) with { DryRun = true, Before = before, After = after }, ct);
         return new RepairOutcome(id, RepairResult.DryRun, plan, diff, null, null);
     }
 
@@ -83,13 +107,13 @@ public sealed class RepairExecutor(KubeObjectApi api, AuditLog audit, TimeProvid
         var before = await api.GetAsync(plan.Target, ct);
         if (before is null)
         {
-            await audit.AppendAsync(Entry(request, id, AuditPhase.ApplyFailed) with { Error = $"{plan.Target} not found" }, ct);
+            await audit.AppendAsync(request.AuditEntry(time, id, AuditPhase.ApplyFailed) with { Error = $"{plan.Target} not found" }, ct);
             return new RepairOutcome(id, RepairResult.ApplyFailed, plan, "", null, $"{plan.Target} not found");
         }
 
         var (expected, diff) = Preview(plan, before, request.Color);
         verify = verify with { PodsBefore = verify.PodsBefore ?? await RolloutVerifier.PodNamesAsync(api, request.Workload, ct) };
-        await audit.AppendAsync(Entry(request, id, AuditPhase.Applying) with { Before = before, After = expected }, ct);
+        await audit.AppendAsync(request.AuditEntry(time, id, AuditPhase.Applying) with { Before = before, After = expected }, ct);
         var appliedAt = time.GetUtcNow();
         JsonObject? after;
         try
@@ -106,11 +130,11 @@ public sealed class RepairExecutor(KubeObjectApi api, AuditLog audit, TimeProvid
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            await audit.AppendAsync(Entry(request, id, AuditPhase.ApplyFailed) with { Error = OneLine(ex) }, CancellationToken.None);
+            await audit.AppendAsync(request.AuditEntry(time, id, AuditPhase.ApplyFailed) with { Error = OneLine(ex) }, CancellationToken.None);
             return new RepairOutcome(id, RepairResult.ApplyFailed, plan, diff, null, OneLine(ex));
         }
 
-        await audit.AppendAsync(Entry(request, id, AuditPhase.Applied) with { After = after }, CancellationToken.None);
+        await audit.AppendAsync(request.AuditEntry(time, id, AuditPhase.Applied) with { After = after }, CancellationToken.None);
         return await VerifyAndSettleAsync(request, id, appliedAt, diff, verify, ct);
     }
 
@@ -122,11 +146,11 @@ public sealed class RepairExecutor(KubeObjectApi api, AuditLog audit, TimeProvid
         var result = await verifier.VerifyAsync(request.Workload, appliedAt, verify, ct);
         if (result.Passed)
         {
-            await audit.AppendAsync(Entry(request, actionId, AuditPhase.Verified) with { Verification = result }, CancellationToken.None);
+            await audit.AppendAsync(request.AuditEntry(time, actionId, AuditPhase.Verified) with { Verification = result }, CancellationToken.None);
             return new RepairOutcome(actionId, RepairResult.Succeeded, plan, diff, result, null);
         }
 
-        await audit.AppendAsync(Entry(request, actionId, AuditPhase.VerificationFailed) with { Verification = result }, CancellationToken.None);
+        await audit.AppendAsync(request.AuditEntry(time, actionId, AuditPhase.VerificationFailed) with { Verification = result }, CancellationToken.None);
         if (plan.UndoPatch is null)
         {
             return new RepairOutcome(actionId, RepairResult.VerificationFailed, plan, diff, result, "verification failed; the action cannot be undone");
@@ -135,38 +159,15 @@ public sealed class RepairExecutor(KubeObjectApi api, AuditLog audit, TimeProvid
         try
         {
             var restored = await api.PatchAsync(plan.Target, plan.UndoPatch, plan.UndoPatchType, CancellationToken.None);
-            await audit.AppendAsync(Entry(request, actionId, AuditPhase.Undone) with { After = restored, Verification = result }, CancellationToken.None);
+            await audit.AppendAsync(request.AuditEntry(time, actionId, AuditPhase.Undone) with { After = restored, Verification = result }, CancellationToken.None);
             return new RepairOutcome(actionId, RepairResult.RolledBack, plan, diff, result, null);
         }
         catch (Exception ex)
         {
-            await audit.AppendAsync(Entry(request, actionId, AuditPhase.Undone) with { Error = "undo failed: " + OneLine(ex), Verification = result }, CancellationToken.None);
+            await audit.AppendAsync(request.AuditEntry(time, actionId, AuditPhase.Undone) with { Error = "undo failed: " + OneLine(ex), Verification = result }, CancellationToken.None);
             return new RepairOutcome(actionId, RepairResult.VerificationFailed, plan, diff, result, "undo failed: " + OneLine(ex));
         }
     }
-
-    private AuditEntry Entry(RepairRequest r, string id, string phase) => new()
-    {
-        ActionId = id,
-        At = time.GetUtcNow(),
-        Phase = phase,
-        Actor = r.Actor,
-        Mode = r.Mode,
-        FindingId = r.Finding.Id,
-        FindingCode = r.Finding.Code,
-        DetectedAt = r.DetectedAt,
-        Target = r.Plan.Target,
-        WorkloadKey = PolicyEvaluator.Key(r.Workload),
-        Remedy = r.Plan.Remedy,
-        PatchType = r.Plan.Patch is null ? null : r.Plan.PatchType.ToString().ToLowerInvariant(),
-        Patch = r.Plan.Patch?.DeepClone(),
-        UndoPatchType = r.Plan.UndoPatch is null ? null : r.Plan.UndoPatchType.ToString().ToLowerInvariant(),
-        UndoPatch = r.Plan.UndoPatch?.DeepClone(),
-        Kubectl = r.Plan.Kubectl,
-        Why = r.Plan.Why,
-        Risk = r.Plan.Risk.ToString().ToLowerInvariant(),
-        Policy = r.Policy,
-    };
 
     private static string OneLine(Exception ex) => ex.Message.ReplaceLineEndings(" ").Trim();
 }
