@@ -7,7 +7,9 @@ namespace KubeMedic.Core.Analysis;
 /// <summary>
 /// Network causes: Services without ready endpoints — told apart as selector-mismatch (no pod carries the labels;
 /// the labels nearby pods do carry are shown) or no-ready-pods (pods match but none is Ready; linked to the pod
-/// findings) — and Services whose targetPort matches no container port.
+/// findings) — Services whose targetPort matches no container port, and Services whose ready pods are isolated by
+/// an Ingress NetworkPolicy with no rule that admits any source (default deny: pods Ready, endpoints present, every
+/// connection times out).
 /// </summary>
 public sealed class NetworkAnalyzer : IAnalyzer
 {
@@ -45,6 +47,11 @@ public sealed class NetworkAnalyzer : IAnalyzer
             if (PortMismatch(svc, matching) is { } mismatch)
             {
                 yield return mismatch;
+            }
+
+            if (readyCount > 0 && PolicyBlocks(model, svc, ep, matching) is { } blocked)
+            {
+                yield return blocked;
             }
         }
     }
@@ -173,5 +180,110 @@ public sealed class NetworkAnalyzer : IAnalyzer
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// network-policy-blocks: every backend pod is selected by at least one policy that restricts ingress, and none of
+    /// the policies selecting it has an ingress rule. Conservative: any ingress rule (with from-peers, ports only, or an
+    /// empty <c>{}</c>) counts as admitting something, so only true deny-all isolation is reported.
+    /// </summary>
+    private static Finding? PolicyBlocks(ClusterModel model, ServiceInfo svc, EndpointsInfo? ep, List<PodInfo> matching)
+    {
+        if (model.NetworkPolicies.Count == 0 || matching.Count == 0)
+        {
+            return null;
+        }
+
+        var ns = svc.Namespace ?? "";
+        var policies = model.NetworkPolicies.Where(p => (p.Namespace ?? "") == ns && p.AffectsIngress).ToList();
+        if (policies.Count == 0)
+        {
+            return null;
+        }
+
+        var blocking = new List<NetworkPolicyInfo>();
+        foreach (var pod in matching)
+        {
+            var selecting = policies.Where(p => p.PodSelector.Matches(pod.Labels)).ToList();
+            if (selecting.Count == 0 || selecting.Any(p => p.Ingress.Count > 0))
+            {
+                return null;
+            }
+
+            blocking.AddRange(selecting.Where(p => !blocking.Contains(p)));
+        }
+
+        var names = string.Join(", ", blocking.Select(p => p.Name));
+        var first = blocking[0];
+        var userFacing = svc.Type is "LoadBalancer" or "NodePort"
+            || model.Ingresses.Any(i => (i.Namespace ?? "") == ns && i.BackendServices.Contains(svc.Name));
+        var callers = model.Pods
+            .Where(p => (p.Namespace ?? "") == ns && p.Phase is not ("Succeeded" or "Failed") && !svc.Selects(p.Labels))
+            .Select(p => p.Labels.Where(kv => kv.Key is not ("pod-template-hash" or "controller-revision-hash" or "statefulset.kubernetes.io/pod-name")).ToList())
+            .Where(l => l.Count > 0)
+            .Select(l => l.OrderBy(kv => kv.Key == "app" ? 0 : 1).First())
+            .Distinct()
+            .ToList();
+        var severity = userFacing || callers.Count > 0 ? Severity.High : Severity.Medium;
+        var readyPods = ep?.ReadyAddresses.Count ?? matching.Count(p => p.IsReady);
+        var selector = string.Join(",", svc.Selector.Select(kv => $"{kv.Key}={kv.Value}"));
+        var targetPorts = svc.Ports.Select(p => p.TargetPort ?? p.Port.ToString(CultureInfo.InvariantCulture)).Distinct().ToList();
+
+        var evidence = new List<Evidence>();
+        foreach (var p in blocking.Take(3))
+        {
+            evidence.Add(new Evidence(EvidenceSource.Spec,
+                $"networkpolicy {p.Name} spec: podSelector {NetworkPolicyInfo.SelectorText(p.PodSelector)}, policyTypes [{string.Join(",", p.PolicyTypes.DefaultIfEmpty("Ingress (default)"))}], ingress: [] (no rule: all ingress denied)"));
+        }
+
+        evidence.Add(new Evidence(EvidenceSource.Status, ep is not null
+            ? $"Endpoints {svc.Name}: {ep.ReadyAddresses.Count} ready address(es) — the pods are Ready, the traffic is dropped before it reaches them"
+            : $"{readyPods} of {matching.Count} pod(s) selected by {selector} are Ready"));
+        evidence.Add(new Evidence(EvidenceSource.Spec, $"service {svc.Name} selector {selector} -> pods [{string.Join(" ", matching.Take(5).Select(p => p.Name))}] all selected by {names}"));
+
+        var from = callers.Count > 0 ? callers[0] : default;
+        var peer = callers.Count > 0 ? "podSelector: {matchLabels: {" + from.Key + ": " + from.Value + "}}" : "namespaceSelector: {}";
+        var numericPorts = targetPorts.Where(t => int.TryParse(t, out _)).ToList();
+        var allowName = $"{svc.Name}-allow-ingress";
+        var lines = new List<string>
+        {
+            "kubectl apply -f - <<'EOF'",
+            "apiVersion: networking.k8s.io/v1",
+            "kind: NetworkPolicy",
+            "metadata: {name: " + allowName + ", namespace: " + ns + "}",
+            "spec:",
+            "  podSelector: {matchLabels: {" + string.Join(", ", svc.Selector.Select(kv => kv.Key + ": " + kv.Value)) + "}}",
+            "  policyTypes: [Ingress]",
+            "  ingress:",
+            "    - from:",
+            "        - " + peer,
+        };
+        if (numericPorts.Count > 0)
+        {
+            lines.Add("      ports:");
+            lines.AddRange(numericPorts.Select(t => "        - {protocol: TCP, port: " + t + "}"));
+        }
+
+        lines.Add("EOF");
+        var manifest = string.Join("\n", lines);
+
+        return new Finding
+        {
+            Code = FindingCodes.NetworkPolicyBlocks,
+            Severity = severity,
+            Object = svc.Ref,
+            Pods = matching.Select(p => p.Name).Take(10).ToList(),
+            SubReason = "default-deny",
+            Summary = $"NetworkPolicy {names} denies all ingress to the {matching.Count} pod(s) behind Service {svc.Name}; pods Ready, connections time out",
+            Cause = $"NetworkPolicy {first.Name} in {ns} selects the pods of Service {svc.Name} ({selector}) for Ingress, and no policy selecting them has an ingress rule, so every connection to them is dropped:"
+                + $" the pods are Ready and the endpoints are present, but clients ({(callers.Count > 0 ? $"e.g. {from.Key}={from.Value}" : "any caller")}) time out."
+                + (userFacing ? " The Service is user-facing." : ""),
+            Evidence = evidence,
+            Fix = new Fix(
+                $"Add an allow policy for the pods of {svc.Name} (from {(callers.Count > 0 ? $"{from.Key}={from.Value}" : "the namespaces that call it")}{(numericPorts.Count > 0 ? $" on port {string.Join(",", numericPorts)}" : "")}); keep the default deny.",
+                [$"kubectl get networkpolicy -n {ns}", $"kubectl describe networkpolicy {first.Name} -n {ns}", manifest]),
+            Related = blocking.Select(p => new RelatedFinding(FindingCodes.NetworkPolicyBlocks, p.Ref, "blocked-by")).ToList(),
+            Docs = FindingCatalog.DocsFor(FindingCodes.NetworkPolicyBlocks),
+        };
     }
 }

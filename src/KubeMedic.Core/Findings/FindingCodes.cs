@@ -34,6 +34,7 @@ public static class FindingCodes
     // network
     public const string ServiceNoEndpoints = "service-no-endpoints";
     public const string ServicePortMismatch = "service-port-mismatch";
+    public const string NetworkPolicyBlocks = "network-policy-blocks";
 
     // storage
     public const string PvcPending = "pvc-pending";
@@ -89,6 +90,7 @@ public static class FindingCatalog
         new(FindingCodes.NodeOvercommitted, "nodes", Severity.Medium, "Node overcommitted", K8s + "concepts/configuration/manage-resources-containers/"),
         new(FindingCodes.ServiceNoEndpoints, "network", Severity.High, "Service has no ready endpoints", K8s + "tasks/debug/debug-application/debug-service/#does-the-service-have-any-endpoints"),
         new(FindingCodes.ServicePortMismatch, "network", Severity.High, "Service targetPort matches no container port", K8s + "concepts/services-networking/service/#defining-a-service"),
+        new(FindingCodes.NetworkPolicyBlocks, "network", Severity.High, "NetworkPolicy denies all ingress to a Service's pods", K8s + "concepts/services-networking/network-policies/#default-deny-all-ingress-traffic"),
         new(FindingCodes.PvcPending, "storage", Severity.High, "PersistentVolumeClaim pending", K8s + "concepts/storage/persistent-volumes/#lifecycle-of-a-volume-and-claim"),
         new(FindingCodes.HpaMetricsUnavailable, "autoscaling", Severity.Medium, "HPA cannot read its metrics", K8s + "tasks/run-application/horizontal-pod-autoscale/#support-for-metrics-apis"),
         new(FindingCodes.HpaAtMax, "autoscaling", Severity.Medium, "HPA pinned at maxReplicas", K8s + "tasks/run-application/horizontal-pod-autoscale/"),

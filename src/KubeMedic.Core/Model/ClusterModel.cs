@@ -34,6 +34,7 @@ public sealed class ClusterModel
     public IReadOnlyList<ServiceInfo> Services { get; internal set; } = [];
     public IReadOnlyList<EndpointsInfo> Endpoints { get; internal set; } = [];
     public IReadOnlyList<IngressInfo> Ingresses { get; internal set; } = [];
+    public IReadOnlyList<NetworkPolicyInfo> NetworkPolicies { get; internal set; } = [];
     /// <summary>Deduplicated events (see <see cref="EventInfo"/>).</summary>
     public IReadOnlyList<EventInfo> Events { get; internal set; } = [];
     public IReadOnlyList<PvcInfo> PersistentVolumeClaims { get; internal set; } = [];
@@ -54,7 +55,7 @@ public sealed class ClusterModel
     public IReadOnlySet<string> KindsPresent { get; internal set; } = new HashSet<string>();
 
     public int ObjectCount => Pods.Count + Nodes.Count + Deployments.Count + ReplicaSets.Count + StatefulSets.Count + DaemonSets.Count
-        + Jobs.Count + CronJobs.Count + Services.Count + Endpoints.Count + Ingresses.Count + Events.Count + PersistentVolumeClaims.Count
+        + Jobs.Count + CronJobs.Count + Services.Count + Endpoints.Count + Ingresses.Count + NetworkPolicies.Count + Events.Count + PersistentVolumeClaims.Count
         + HorizontalPodAutoscalers.Count + PodDisruptionBudgets.Count + Namespaces.Count + ConfigMaps.Count + Secrets.Count;
 
     public PodInfo? FindPod(string ns, string name)
@@ -245,6 +246,7 @@ public sealed class ClusterModel
             Services = Services.Where(Sel).ToList(),
             Endpoints = Endpoints.Where(InNs).ToList(),
             Ingresses = Ingresses.Where(InNs).ToList(),
+            NetworkPolicies = NetworkPolicies.Where(InNs).ToList(),
             Events = Events.Where(e => scope.Namespace is null || e.InvolvedObject.Namespace == scope.Namespace || e.InvolvedObject.Kind == "Node").ToList(),
             PersistentVolumeClaims = PersistentVolumeClaims.Where(Sel).ToList(),
             HorizontalPodAutoscalers = HorizontalPodAutoscalers.Where(Sel).ToList(),

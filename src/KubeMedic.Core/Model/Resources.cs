@@ -328,3 +328,68 @@ public sealed class IngressInfo : KubeObject
 
 /// <summary>Log lines of one container (the last N lines), current or previous instance.</summary>
 public sealed record ContainerLog(string Namespace, string Pod, string Container, bool Previous, IReadOnlyList<string> Lines);
+
+/// <summary>One peer of a NetworkPolicy rule (from[] / to[]): pod selector, namespace selector (null = absent) or an ipBlock CIDR.</summary>
+public sealed record NetworkPolicyPeer(LabelSelectorInfo? PodSelector, LabelSelectorInfo? NamespaceSelector, string? IpBlockCidr, IReadOnlyList<string> IpBlockExcept)
+{
+    /// <summary>kubectl-like text, e.g. <c>podSelector app=frontend</c> or <c>ipBlock 10.0.0.0/8</c>.</summary>
+    public override string ToString()
+    {
+        var parts = new List<string>();
+        if (NamespaceSelector is not null)
+        {
+            parts.Add("namespaceSelector " + NetworkPolicyInfo.SelectorText(NamespaceSelector));
+        }
+
+        if (PodSelector is not null)
+        {
+            parts.Add("podSelector " + NetworkPolicyInfo.SelectorText(PodSelector));
+        }
+
+        if (IpBlockCidr is not null)
+        {
+            parts.Add("ipBlock " + IpBlockCidr + (IpBlockExcept.Count > 0 ? $" except {string.Join(",", IpBlockExcept)}" : ""));
+        }
+
+        return parts.Count == 0 ? "{}" : string.Join(" + ", parts);
+    }
+}
+
+/// <summary>A NetworkPolicy port (port may be a number or a named port; null = all ports).</summary>
+public sealed record NetworkPolicyPort(string? Protocol, string? Port, int? EndPort);
+
+/// <summary>One ingress (or egress) rule: an empty peer list admits every source; an empty port list admits every port.</summary>
+public sealed record NetworkPolicyRule(IReadOnlyList<NetworkPolicyPeer> Peers, IReadOnlyList<NetworkPolicyPort> Ports);
+
+/// <summary>A NetworkPolicy (networking.k8s.io/v1): which pods it selects, its policy types and its ingress rules.</summary>
+public sealed class NetworkPolicyInfo : KubeObject
+{
+    public override string Kind => "NetworkPolicy";
+    public LabelSelectorInfo PodSelector { get; internal set; } = new();
+
+    /// <summary>spec.policyTypes as written (empty when absent).</summary>
+    public IReadOnlyList<string> PolicyTypes { get; internal set; } = [];
+
+    public IReadOnlyList<NetworkPolicyRule> Ingress { get; internal set; } = [];
+    public int EgressRuleCount { get; internal set; }
+    public bool HasEgressField { get; internal set; }
+
+    /// <summary>
+    /// True if the policy restricts ingress: policyTypes lists Ingress, or (policyTypes absent) always — the API server
+    /// defaults policyTypes to [Ingress] (+ Egress when egress rules are present).
+    /// </summary>
+    public bool AffectsIngress => PolicyTypes.Count == 0 || PolicyTypes.Contains("Ingress");
+
+    /// <summary>The selector as kubectl prints it (<c>&lt;none&gt;</c> selects every pod of the namespace).</summary>
+    public static string SelectorText(LabelSelectorInfo sel)
+    {
+        if (sel.IsEmpty)
+        {
+            return "{} (all)";
+        }
+
+        var parts = sel.MatchLabels.Select(kv => $"{kv.Key}={kv.Value}")
+            .Concat(sel.MatchExpressions.Select(e => e.Values.Count > 0 ? $"{e.Key} {e.Operator} ({string.Join(",", e.Values)})" : $"{e.Key} {e.Operator}"));
+        return string.Join(",", parts);
+    }
+}

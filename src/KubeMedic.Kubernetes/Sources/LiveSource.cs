@@ -231,6 +231,9 @@ public sealed class LiveSource : IClusterSource, IDisposable
         new("Ingress", "networking.k8s.io/v1", true, false, (c, ns, _, cont, ct) => Page<V1IngressList, V1Ingress>(ns is null
             ? c.NetworkingV1.ListIngressForAllNamespacesAsync(continueParameter: cont, limit: PageSize, cancellationToken: ct)
             : c.NetworkingV1.ListNamespacedIngressAsync(ns, continueParameter: cont, limit: PageSize, cancellationToken: ct))),
+        new("NetworkPolicy", "networking.k8s.io/v1", true, false, (c, ns, _, cont, ct) => Page<V1NetworkPolicyList, V1NetworkPolicy>(ns is null
+            ? c.NetworkingV1.ListNetworkPolicyForAllNamespacesAsync(continueParameter: cont, limit: PageSize, cancellationToken: ct)
+            : c.NetworkingV1.ListNamespacedNetworkPolicyAsync(ns, continueParameter: cont, limit: PageSize, cancellationToken: ct))),
         new("Event", "v1", true, false, (c, ns, _, cont, ct) => Page<Corev1EventList, Corev1Event>(ns is null
             ? c.CoreV1.ListEventForAllNamespacesAsync(continueParameter: cont, limit: PageSize, cancellationToken: ct)
             : c.CoreV1.ListNamespacedEventAsync(ns, continueParameter: cont, limit: PageSize, cancellationToken: ct))),

@@ -205,6 +205,9 @@ internal static partial class KubeJsonParser
             case "Ingress":
                 ReadIngressSpec(ref js, Ensure<IngressInfo>(d));
                 break;
+            case "NetworkPolicy":
+                ReadNetworkPolicySpec(ref js, Ensure<NetworkPolicyInfo>(d));
+                break;
             default:
                 js.SkipValue();
                 break;
@@ -1119,6 +1122,179 @@ internal static partial class KubeJsonParser
                 js.SkipValue();
             }
         }
+    }
+
+    private static void ReadNetworkPolicySpec(ref JsonStream js, NetworkPolicyInfo np)
+    {
+        if (!js.EnterObject("spec"))
+        {
+            return;
+        }
+
+        while (js.NextProperty())
+        {
+            if (js.Is("podSelector"u8))
+            {
+                np.PodSelector = ReadLabelSelector(ref js, "spec.podSelector");
+            }
+            else if (js.Is("policyTypes"u8))
+            {
+                var types = new List<string>();
+                if (js.EnterArray("spec.policyTypes"))
+                {
+                    while (js.NextElement())
+                    {
+                        if (js.CurrentString() is { } t)
+                        {
+                            types.Add(t);
+                        }
+                    }
+                }
+
+                np.PolicyTypes = types;
+            }
+            else if (js.Is("ingress"u8))
+            {
+                var rules = new List<NetworkPolicyRule>();
+                if (js.EnterArray("spec.ingress"))
+                {
+                    while (js.NextElement())
+                    {
+                        js.ExpectObject("spec.ingress[]");
+                        rules.Add(ReadNetworkPolicyRule(ref js, "from"u8, "spec.ingress[]"));
+                    }
+                }
+
+                np.Ingress = rules;
+            }
+            else if (js.Is("egress"u8))
+            {
+                np.HasEgressField = true;
+                var count = 0;
+                if (js.EnterArray("spec.egress"))
+                {
+                    while (js.NextElement())
+                    {
+                        js.SkipCurrent();
+                        count++;
+                    }
+                }
+
+                np.EgressRuleCount = count;
+            }
+            else
+            {
+                js.SkipValue();
+            }
+        }
+    }
+
+    private static NetworkPolicyRule ReadNetworkPolicyRule(ref JsonStream js, ReadOnlySpan<byte> peersField, string what)
+    {
+        var peers = new List<NetworkPolicyPeer>();
+        var ports = new List<NetworkPolicyPort>();
+        while (js.NextProperty())
+        {
+            if (js.Is(peersField))
+            {
+                if (js.EnterArray(what + ".peers"))
+                {
+                    while (js.NextElement())
+                    {
+                        js.ExpectObject(what + ".peers[]");
+                        LabelSelectorInfo? pods = null, namespaces = null;
+                        string? cidr = null;
+                        var except = new List<string>();
+                        while (js.NextProperty())
+                        {
+                            if (js.Is("podSelector"u8))
+                            {
+                                pods = ReadLabelSelector(ref js, what + ".podSelector");
+                            }
+                            else if (js.Is("namespaceSelector"u8))
+                            {
+                                namespaces = ReadLabelSelector(ref js, what + ".namespaceSelector");
+                            }
+                            else if (js.Is("ipBlock"u8))
+                            {
+                                if (js.EnterObject(what + ".ipBlock"))
+                                {
+                                    while (js.NextProperty())
+                                    {
+                                        if (js.Is("cidr"u8))
+                                        {
+                                            cidr = js.String();
+                                        }
+                                        else if (js.Is("except"u8))
+                                        {
+                                            if (js.EnterArray(what + ".ipBlock.except"))
+                                            {
+                                                while (js.NextElement())
+                                                {
+                                                    if (js.CurrentString() is { } e)
+                                                    {
+                                                        except.Add(e);
+                                                    }
+                                                }
+                                            }
+                                        }
+                                        else
+                                        {
+                                            js.SkipValue();
+                                        }
+                                    }
+                                }
+                            }
+                            else
+                            {
+                                js.SkipValue();
+                            }
+                        }
+
+                        peers.Add(new NetworkPolicyPeer(pods, namespaces, cidr, except));
+                    }
+                }
+            }
+            else if (js.Is("ports"u8))
+            {
+                if (js.EnterArray(what + ".ports"))
+                {
+                    while (js.NextElement())
+                    {
+                        js.ExpectObject(what + ".ports[]");
+                        string? protocol = null, port = null;
+                        int? endPort = null;
+                        while (js.NextProperty())
+                        {
+                            if (js.Is("protocol"u8))
+                            {
+                                protocol = js.String();
+                            }
+                            else if (js.Is("port"u8))
+                            {
+                                port = js.String();
+                            }
+                            else if (js.Is("endPort"u8))
+                            {
+                                endPort = js.Int();
+                            }
+                            else
+                            {
+                                js.SkipValue();
+                            }
+                        }
+
+                        ports.Add(new NetworkPolicyPort(protocol, port, endPort));
+                    }
+                }
+            }
+            else
+            {
+                js.SkipValue();
+            }
+        }
+
+        return new NetworkPolicyRule(peers, ports);
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]

@@ -16,6 +16,7 @@ internal sealed class ModelSink
     private readonly List<ServiceInfo> _services = [];
     private readonly List<EndpointsInfo> _endpoints = [];
     private readonly List<IngressInfo> _ingresses = [];
+    private readonly List<NetworkPolicyInfo> _networkPolicies = [];
     private readonly List<PvcInfo> _pvcs = [];
     private readonly List<HpaInfo> _hpas = [];
     private readonly List<PdbInfo> _pdbs = [];
@@ -64,6 +65,7 @@ internal sealed class ModelSink
             "Service" => new ServiceInfo(),
             "Endpoints" => new EndpointsInfo(),
             "Ingress" => new IngressInfo(),
+            "NetworkPolicy" => new NetworkPolicyInfo(),
             "Event" => new EventInfo(),
             "PersistentVolumeClaim" => new PvcInfo(),
             "HorizontalPodAutoscaler" => new HpaInfo(),
@@ -137,6 +139,9 @@ internal sealed class ModelSink
                 break;
             case IngressInfo x:
                 _ingresses.Add(x);
+                break;
+            case NetworkPolicyInfo x:
+                _networkPolicies.Add(x);
                 break;
             case PvcInfo x:
                 _pvcs.Add(x);
@@ -218,6 +223,7 @@ internal sealed class ModelSink
         Services = _services,
         Endpoints = _endpoints,
         Ingresses = _ingresses,
+        NetworkPolicies = _networkPolicies,
         Events = _events.Values.ToList(),
         PersistentVolumeClaims = _pvcs,
         HorizontalPodAutoscalers = _hpas,
