@@ -17,6 +17,7 @@ public class ScenarioTests
         { "service-selector-mismatch", "service-no-endpoints", "Service", "checkout", "shop/checkout: no ready endpoints" },
         { "liveness-wrong-port", "liveness-restarts", "Deployment", "inventory", "[FAIL] Probes are configured and passing" },
         { "pvc-missing-storageclass", "pvc-pending", "PersistentVolumeClaim", "orders-db-data", "orders/orders-db-data: Pending" },
+        { "networkpolicy-default-deny", "network-policy-blocks", "Service", "catalog", "shop/catalog: HTTP 504 through the service proxy" },
     };
 
     [Theory]
