@@ -87,7 +87,7 @@ public sealed class NetworkPolicyTests
         f.SubReason.ShouldBe("default-deny");
         f.Pods.ShouldBe(["catalog-5b8c4d-m7q2z", "catalog-5b8c4d-r9t1w"], ignoreOrder: true);
         f.Cause.ShouldContain("NetworkPolicy default-deny-ingress");
-        f.Cause.ShouldContain("time out");
+        f.Cause.ShouldContain("connection times out");
         f.Evidence.ShouldContain(e => e.Source == EvidenceSource.Spec && e.Text.Contains("networkpolicy default-deny-ingress spec: podSelector {} (all), policyTypes [Ingress], ingress: []"));
         f.Evidence.ShouldContain(e => e.Source == EvidenceSource.Status && e.Text.StartsWith("Endpoints catalog: 2 ready address(es)"));
         f.Related.ShouldContain(r => r.Object == new ObjectRef("NetworkPolicy", "shop", "default-deny-ingress"));
@@ -98,7 +98,8 @@ public sealed class NetworkPolicyTests
         var manifest = f.Fix.Commands.Single(c => c.StartsWith("kubectl apply -f - <<'EOF'"));
         manifest.ShouldContain("kind: NetworkPolicy");
         manifest.ShouldContain("podSelector: {matchLabels: {app: catalog}}");
-        manifest.ShouldContain("- podSelector: {matchLabels: {app: frontend}}");
+        manifest.ShouldContain("- from:\n        - podSelector: {}");
+        f.Fix.Description.ShouldContain("other workloads in shop: app=frontend");
         manifest.ShouldContain("- {protocol: TCP, port: 8080}");
 
         // the allow policy the fix proposes, applied, clears the finding

@@ -59,7 +59,13 @@ internal static class FindingsRenderer
                     Wrap(w, "fix: ", fix.Description);
                     foreach (var c in fix.Commands.Take(3))
                     {
-                        Wrap(w, "  $ ", c);
+                        // a multi-line command (a heredoc manifest) is printed line by line, never re-wrapped
+                        var lines = c.Split('\n');
+                        Wrap(w, "  $ ", lines[0]);
+                        foreach (var line in lines.Skip(1))
+                        {
+                            w.WriteLine(new string(' ', 16) + line);
+                        }
                     }
                 }
 

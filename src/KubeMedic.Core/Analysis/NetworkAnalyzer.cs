@@ -241,8 +241,9 @@ public sealed class NetworkAnalyzer : IAnalyzer
             : $"{readyPods} of {matching.Count} pod(s) selected by {selector} are Ready"));
         evidence.Add(new Evidence(EvidenceSource.Spec, $"service {svc.Name} selector {selector} -> pods [{string.Join(" ", matching.Take(5).Select(p => p.Name))}] all selected by {names}"));
 
-        var from = callers.Count > 0 ? callers[0] : default;
-        var peer = callers.Count > 0 ? "podSelector: {matchLabels: {" + from.Key + ": " + from.Value + "}}" : "namespaceSelector: {}";
+        // which pods call the Service is not in the model: the example admits every pod of the namespace (what the
+        // default deny took away from in-namespace callers) and names the other workloads there so it can be narrowed.
+        var peer = "podSelector: {}";
         var numericPorts = targetPorts.Where(t => int.TryParse(t, out _)).ToList();
         var allowName = $"{svc.Name}-allow-ingress";
         var lines = new List<string>
@@ -276,11 +277,13 @@ public sealed class NetworkAnalyzer : IAnalyzer
             SubReason = "default-deny",
             Summary = $"NetworkPolicy {names} denies all ingress to the {matching.Count} pod(s) behind Service {svc.Name}; pods Ready, connections time out",
             Cause = $"NetworkPolicy {first.Name} in {ns} selects the pods of Service {svc.Name} ({selector}) for Ingress, and no policy selecting them has an ingress rule, so every connection to them is dropped:"
-                + $" the pods are Ready and the endpoints are present, but clients ({(callers.Count > 0 ? $"e.g. {from.Key}={from.Value}" : "any caller")}) time out."
+                + " the pods are Ready and the endpoints are present, but every client's connection times out."
                 + (userFacing ? " The Service is user-facing." : ""),
             Evidence = evidence,
             Fix = new Fix(
-                $"Add an allow policy for the pods of {svc.Name} (from {(callers.Count > 0 ? $"{from.Key}={from.Value}" : "the namespaces that call it")}{(numericPorts.Count > 0 ? $" on port {string.Join(",", numericPorts)}" : "")}); keep the default deny.",
+                $"Keep the default deny and add an allow policy for the pods of {svc.Name}{(numericPorts.Count > 0 ? $" on port {string.Join(",", numericPorts)}" : "")}. The example admits every pod of {ns};"
+                    + (callers.Count > 0 ? $" narrow `from` to the real callers (other workloads in {ns}: {string.Join(", ", callers.Take(3).Select(c => $"{c.Key}={c.Value}"))})." : " narrow `from` to the real callers.")
+                    + (userFacing ? " The Service is user-facing: also admit the ingress controller's namespace (namespaceSelector)." : ""),
                 [$"kubectl get networkpolicy -n {ns}", $"kubectl describe networkpolicy {first.Name} -n {ns}", manifest]),
             Related = blocking.Select(p => new RelatedFinding(FindingCodes.NetworkPolicyBlocks, p.Ref, "blocked-by")).ToList(),
             Docs = FindingCatalog.DocsFor(FindingCodes.NetworkPolicyBlocks),
