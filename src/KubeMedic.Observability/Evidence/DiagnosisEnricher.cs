@@ -26,15 +26,11 @@ public static class DiagnosisEnricher
         {
             var report = await collector.ForFindingAsync(f, model is null ? null : ClusterAlertDiagnoser.LastDeploy(model, f), null, ct);
             reports.Add(new FindingMetricEvidence(f, report));
-            var extra = new List<CoreEvidence>();
-            if (report.Memory is { } m && Verdict(m) is { } verdict)
-            {
-                extra.Add(new CoreEvidence(EvidenceSource.Metric, verdict));
-            }
-
-            extra.AddRange(report.Evidence);
+            // the verdict leads (short listings show the first evidence items only); the detailed metric evidence is appended
+            var lead = report.Memory is { } m && Verdict(m) is { } verdict ? new[] { new CoreEvidence(EvidenceSource.Metric, verdict) } : [];
+            var extra = new List<CoreEvidence>(report.Evidence);
             extra.AddRange(report.Missing.Select(x => new CoreEvidence(EvidenceSource.Metric, "not checked: " + x)));
-            findings.Add(f with { Evidence = [.. f.Evidence, .. extra] });
+            findings.Add(f with { Evidence = [.. lead, .. f.Evidence, .. extra] });
         }
 
         return (result with { Findings = findings }, reports);
