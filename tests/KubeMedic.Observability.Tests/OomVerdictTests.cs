@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using KubeMedic.Simulator;
 using KubeMedic.Simulator.Metrics;
+using Xunit.Abstractions;
 
 namespace KubeMedic.Observability.Tests;
 
@@ -10,11 +11,11 @@ namespace KubeMedic.Observability.Tests;
 /// (clock ×30) + real Prometheus 2.42 scraping it (sim's PrometheusHarness, 1 s scrapes) + the real CLI over the sim's kubeconfig.
 /// Two classes so xunit runs both variants in parallel.
 /// </summary>
-public abstract class OomVerdictTestBase
+public abstract class OomVerdictTestBase(ITestOutputHelper output)
 {
     private const double Speed = 30;
 
-    protected static async Task DiagnoseSays(string scenario, string expected)
+    protected async Task<string> DiagnoseSays(string scenario, string expected)
     {
         using var dir = new TempDir();
         var file = Path.Combine(Tools.RepoRoot, "scenarios", scenario + ".yaml");
@@ -47,18 +48,50 @@ public abstract class OomVerdictTestBase
             await Task.Delay(TimeSpan.FromSeconds(3));
         }
 
+        output.WriteLine(verdict);
         verdict.ShouldStartWith(expected, Case.Sensitive, last + "\n" + prom.Log);
+        return verdict;
     }
 }
 
-public sealed class OomLeakVerdictTests : OomVerdictTestBase
+public sealed class OomLeakVerdictTests(ITestOutputHelper output) : OomVerdictTestBase(output)
 {
     [Fact]
-    public Task Diagnose_with_prometheus_calls_the_order_service_oom_a_leak() => DiagnoseSays("order-service-oom", "memory: leak, ");
+    public async Task Diagnose_with_prometheus_calls_the_order_service_oom_a_leak()
+    {
+        var verdict = await DiagnoseSays("order-service-oom", "memory: leak, ");
+        // 48Mi per simulated minute (pace 0.9-1.1) on a clock running x30: Prometheus sees ~1440 MiB per real minute
+        var slope = double.Parse(verdict["memory: leak, ".Length..verdict.IndexOf(" MiB/min", StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture);
+        slope.ShouldBeInRange(35 * 30, 65 * 30, verdict);
+    }
 }
 
-public sealed class OomLimitVerdictTests : OomVerdictTestBase
+/// <summary>Without a reachable Prometheus the diagnosis is unchanged and says which evidence is missing.</summary>
+public sealed class PrometheusUnreachableTests
 {
     [Fact]
-    public Task Diagnose_with_prometheus_calls_the_oom_limit_variant_limit_too_low() => DiagnoseSays("order-service-oom-limit", "memory: limit too low");
+    public void Diagnose_still_works_and_names_the_missing_evidence()
+    {
+        using var dir = new TempDir();
+        var snapshot = Path.Combine(AppContext.BaseDirectory, "Fixtures", "seed000-oom.json");
+        var plain = CliTests.Kubemedic(dir.Path, "diagnose", "--snapshot", snapshot, "-o", "json");
+        var url = $"http://127.0.0.1:{Tools.FreePort()}/";
+        var run = CliTests.Kubemedic(dir.Path, "diagnose", "--snapshot", snapshot, "--prometheus", url, "-o", "json");
+        run.Code.ShouldBe(plain.Code, run.Stderr);
+        run.Stderr.ShouldContain("warning: Prometheus evidence missing");
+        var before = JsonNode.Parse(plain.Stdout)!["findings"]!.AsArray();
+        var after = JsonNode.Parse(run.Stdout)!["findings"]!.AsArray();
+        after.Select(f => f!["code"]!.GetValue<string>()).ShouldBe(before.Select(f => f!["code"]!.GetValue<string>()));
+        var oom = after.First(f => f!["code"]!.GetValue<string>() == "oom-killed")!;
+        oom["evidence"]!.AsArray().Select(e => e!["text"]!.GetValue<string>()).ShouldContain(t => t.StartsWith("not checked: memory trend", StringComparison.Ordinal), run.Stdout);
+
+        CliTests.Kubemedic(dir.Path, "diagnose", "--snapshot", snapshot, "--prometheus", "ftp://x").Code.ShouldBe(2);
+    }
+}
+
+public sealed class OomLimitVerdictTests(ITestOutputHelper output) : OomVerdictTestBase(output)
+{
+    [Fact]
+    public async Task Diagnose_with_prometheus_calls_the_oom_limit_variant_limit_too_low() =>
+        (await DiagnoseSays("order-service-oom-limit", "memory: limit too low")).ShouldContain("plateau at 9");
 }
