@@ -15,7 +15,7 @@ public abstract class OomVerdictTestBase(ITestOutputHelper output)
 {
     private const double Speed = 30;
 
-    protected async Task<string> DiagnoseSays(string scenario, string expected)
+    protected async Task<string> DiagnoseSays(string scenario, string expected, string confirmedCheck)
     {
         using var dir = new TempDir();
         var file = Path.Combine(Tools.RepoRoot, "scenarios", scenario + ".yaml");
@@ -50,6 +50,13 @@ public abstract class OomVerdictTestBase(ITestOutputHelper output)
 
         output.WriteLine(verdict);
         verdict.ShouldStartWith(expected, Case.Sensitive, last + "\n" + prom.Log);
+
+        // triage settles the same hypothesis
+        var triage = await Task.Run(() => CliTests.Kubemedic(dir.Path, "triage", "--kubeconfig", dir.File("kubeconfig"), "-n", "production",
+            "--prometheus", prom.Url.ToString(), "--metrics-lookback", "60s", "-o", "json"));
+        triage.Code.ShouldBe(0, triage.Stderr);
+        var checks = JsonNode.Parse(triage.Stdout)!["checks"]!.AsArray();
+        checks.ShouldContain(c => c!["hypothesis"]!.GetValue<string>() == confirmedCheck && c["verdict"]!.GetValue<string>() == "confirmed", triage.Stdout);
         return verdict;
     }
 }
@@ -59,7 +66,7 @@ public sealed class OomLeakVerdictTests(ITestOutputHelper output) : OomVerdictTe
     [Fact]
     public async Task Diagnose_with_prometheus_calls_the_order_service_oom_a_leak()
     {
-        var verdict = await DiagnoseSays("order-service-oom", "memory: leak, ");
+        var verdict = await DiagnoseSays("order-service-oom", "memory: leak, ", "memory leak in Deployment/order-service (Prometheus)");
         // 48Mi per simulated minute (pace 0.9-1.1) on a clock running x30: Prometheus sees ~1440 MiB per real minute
         var slope = double.Parse(verdict["memory: leak, ".Length..verdict.IndexOf(" MiB/min", StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture);
         slope.ShouldBeInRange(35 * 30, 65 * 30, verdict);
@@ -93,5 +100,5 @@ public sealed class OomLimitVerdictTests(ITestOutputHelper output) : OomVerdictT
 {
     [Fact]
     public async Task Diagnose_with_prometheus_calls_the_oom_limit_variant_limit_too_low() =>
-        (await DiagnoseSays("order-service-oom-limit", "memory: limit too low")).ShouldContain("plateau at 9");
+        (await DiagnoseSays("order-service-oom-limit", "memory: limit too low", "memory limit too low for Deployment/order-service (Prometheus)")).ShouldContain("plateau at 9");
 }

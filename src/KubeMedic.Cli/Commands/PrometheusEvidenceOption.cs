@@ -17,6 +17,27 @@ internal sealed class PrometheusEvidenceOption
     private readonly Option<string?> url = new("--prometheus") { Description = "Prometheus base URL (http://host:9090): attach metric evidence (memory trend, restarts, CPU, deploy correlation) to each finding." };
     private readonly Option<string?> lookback = new("--metrics-lookback") { Description = "How far back metric evidence looks (e.g. 30m, 1h; default 1h)." };
 
+    /// <summary>The reports of the last <see cref="EnrichAsync"/> (empty without --prometheus).</summary>
+    public IReadOnlyList<FindingMetricEvidence> Reports { get; private set; } = [];
+
+    /// <summary>Triage hypothesis checks settled by the memory trend: leak vs limit too low (one pair per OOM-killed workload).</summary>
+    public IReadOnlyList<KubeMedic.Core.Triage.HypothesisCheck> MemoryChecks() =>
+        Reports.Where(r => r.Report.Memory is { Pattern: not MemoryPattern.Inconclusive })
+            .GroupBy(r => r.Finding.Object.ToString(), StringComparer.Ordinal)
+            .SelectMany(g =>
+            {
+                var r = g.First();
+                var m = r.Report.Memory!;
+                var what = $"{r.Finding.Object.Kind}/{r.Finding.Object.Name}";
+                string V(bool yes) => yes ? KubeMedic.Core.Triage.HypothesisCheck.Confirmed : KubeMedic.Core.Triage.HypothesisCheck.RuledOut;
+                return new[]
+                {
+                    new KubeMedic.Core.Triage.HypothesisCheck($"memory leak in {what} (Prometheus)", V(m.Pattern == MemoryPattern.Leak), m.Summary),
+                    new KubeMedic.Core.Triage.HypothesisCheck($"memory limit too low for {what} (Prometheus)", V(m.Pattern == MemoryPattern.LimitTooLow), m.Summary),
+                };
+            })
+            .ToList();
+
     public void AddTo(Command command)
     {
         command.Options.Add(url);
@@ -44,6 +65,7 @@ internal sealed class PrometheusEvidenceOption
 
         using var client = new PrometheusClient(uri, timeout: TimeSpan.FromSeconds(10));
         var (enriched, reports) = await DiagnosisEnricher.EnrichAsync(result, model, new MetricEvidenceCollector(client, TimeProvider.System, options), ct);
+        Reports = reports;
         var missing = reports.SelectMany(r => r.Report.Missing).Distinct(StringComparer.Ordinal).ToList();
         if (missing.Count > 0)
         {

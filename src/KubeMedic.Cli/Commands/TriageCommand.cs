@@ -28,6 +28,10 @@ internal static class TriageCommand
             var (model, _) = await ClusterLoading.LoadAsync(cluster.Read(parse), ct);
             var diagnosis = await prometheus.EnrichAsync(parse, DiagnosisEngine.Default.Diagnose(model), model, ct);
             var report = TriageEngine.Triage(model, diagnosis, loadedRubric);
+            if (prometheus.MemoryChecks() is { Count: > 0 } memoryChecks)
+            {
+                report = report with { Checks = [.. report.Checks, .. memoryChecks] };
+            }
             switch (format)
             {
                 case OutputFormat.Json:
