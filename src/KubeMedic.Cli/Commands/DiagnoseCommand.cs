@@ -17,12 +17,15 @@ internal static class DiagnoseCommand
         cluster.AddTo(command);
         output.AddTo(command);
         command.Options.Add(minSeverity);
+        var prometheus = new PrometheusEvidenceOption();
+        prometheus.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var format = output.Read(parse);
             var min = ClusterLoading.ParseSeverity(parse.GetValue(minSeverity));
             var (model, _) = await ClusterLoading.LoadAsync(cluster.Read(parse), ct);
             var result = DiagnosisEngine.Default.Diagnose(model, new DiagnoseOptions { MinSeverity = min });
+            result = await prometheus.EnrichAsync(parse, result, model, ct);
             var stdout = Console.Out;
             switch (format)
             {

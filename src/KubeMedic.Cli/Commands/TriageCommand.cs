@@ -18,14 +18,20 @@ internal static class TriageCommand
         cluster.AddTo(command);
         output.AddTo(command);
         command.Options.Add(rubric);
+        var prometheus = new PrometheusEvidenceOption();
+        prometheus.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var format = output.Read(parse);
             var rubricPath = parse.GetValue(rubric);
             var loadedRubric = rubricPath is null ? SeverityRubric.Default : SeverityRubric.Load(rubricPath);
             var (model, _) = await ClusterLoading.LoadAsync(cluster.Read(parse), ct);
-            var diagnosis = DiagnosisEngine.Default.Diagnose(model);
+            var diagnosis = await prometheus.EnrichAsync(parse, DiagnosisEngine.Default.Diagnose(model), model, ct);
             var report = TriageEngine.Triage(model, diagnosis, loadedRubric);
+            if (prometheus.MemoryChecks() is { Count: > 0 } memoryChecks)
+            {
+                report = report with { Checks = [.. report.Checks, .. memoryChecks] };
+            }
             switch (format)
             {
                 case OutputFormat.Json:

@@ -68,6 +68,9 @@ public sealed record MetricEvidenceOptions
     /// <summary>How far back to look for trends.</summary>
     public TimeSpan Lookback { get; init; } = TimeSpan.FromHours(1);
 
+    /// <summary>Range-query step; null = Lookback/240, at least 15 s.</summary>
+    public TimeSpan? Step { get; init; }
+
     /// <summary>Window compared before and after a deploy.</summary>
     public TimeSpan DeployWindow { get; init; } = TimeSpan.FromMinutes(30);
 
@@ -187,7 +190,7 @@ public sealed class MetricEvidenceCollector(IPrometheusQuery? prometheus, TimePr
     private (DateTimeOffset Start, DateTimeOffset End, TimeSpan Step) Range()
     {
         var end = time.GetUtcNow();
-        var step = TimeSpan.FromSeconds(Math.Max(15, Math.Round(o.Lookback.TotalSeconds / 240)));
+        var step = o.Step ?? TimeSpan.FromSeconds(Math.Max(15, Math.Round(o.Lookback.TotalSeconds / 240)));
         return (end - o.Lookback, end, step);
     }
 

@@ -64,7 +64,7 @@ public sealed class ClusterAlertDiagnoser(Func<ClusterScope, CancellationToken, 
             || (o.Kind is "Deployment" or "StatefulSet" or "DaemonSet" && f.Object.Namespace == o.Namespace && f.Object.Name.StartsWith(o.Name + "-", StringComparison.Ordinal)));
 
     /// <summary>When the last rollout of the finding's Deployment started: the creation time of its current ReplicaSet.</summary>
-    private static DateTimeOffset? LastDeploy(ClusterModel model, Finding f)
+    internal static DateTimeOffset? LastDeploy(ClusterModel model, Finding f)
     {
         var deployment = f.Object.Kind == "Deployment" ? f.Object : f.Owner is { Kind: "Deployment" } o ? o : null;
         if (deployment is null)
