@@ -193,7 +193,9 @@ internal sealed class LiveBackend(IKubernetes client, string description, Func<C
             var best = series.OrderByDescending(s => s.Samples.Count).FirstOrDefault();
             if (best is null || best.Samples.Count < 8)
             {
-                _prometheusSkipped = $"Prometheus at {url} answered, but with only {best?.Samples.Count ?? 0} samples for {query} (too few for a trend; it has not been scraping long)";
+                _prometheusSkipped = best is null
+                    ? $"Prometheus at {url} has no series for {query} (no container of {ns}/{name} ran while it scraped)"
+                    : $"Prometheus at {url} answered, but with only {best.Samples.Count} samples for {query} (too few for a trend; it has not been scraping long)";
                 return null;
             }
 
