@@ -18,6 +18,12 @@ internal static class DemoCommand
 {
     public static readonly string[] Scenarios = ["order-service-oom", "deploy-disaster"];
 
+    /// <summary>Prometheus' scrape interval (and query step) in the demo, in wall-clock time.</summary>
+    internal static readonly TimeSpan PrometheusScrapeInterval = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Working-set samples Prometheus must hold for the looping workload before the demo goes on (about one climb to the limit).</summary>
+    internal const int PrometheusSamplesWanted = 24;
+
     public static Command Create()
     {
         var scenario = new Option<string>("--scenario") { Description = "order-service-oom (seed 000, default) or deploy-disaster (seed 002).", DefaultValueFactory = _ => "order-service-oom" };
@@ -107,8 +113,11 @@ internal static class DemoCommand
             {
                 Clusters = [new KubeMedic.Simulator.Metrics.ScrapeCluster(cluster.Url, nodes, "sim")],
                 TimeCompression = options.Speed,
+                // At x60 one OOM-killed container lives ~4 simulated minutes (~4 s of wall time): scrape 4 times a second so one
+                // climb to the limit is ~16 samples, not 4.
+                ScrapeInterval = PrometheusScrapeInterval,
             }, ct));
-            ui.Line($"Prometheus: {prometheus.Url} (scraping the simulator every second)");
+            ui.Line($"Prometheus: {prometheus.Url} (scraping the simulator every {PrometheusScrapeInterval.TotalMilliseconds:0} ms)");
         }
         catch (FileNotFoundException)
         {
@@ -129,6 +138,7 @@ internal static class DemoCommand
                 PrometheusUrl = prometheus?.Url,
                 PrometheusTime = TimeProvider.System,
                 PrometheusWindow = TimeSpan.FromMinutes(2),
+                PrometheusStep = PrometheusScrapeInterval,
                 ToClusterTime = wall => time.GetUtcNow() - (TimeProvider.System.GetUtcNow() - wall) * options.Speed,
                 Verify = new VerifyOptions { Window = TimeSpan.FromMinutes(15), StableFor = TimeSpan.FromMinutes(3), PollInterval = TimeSpan.FromMilliseconds(200) },
             });
@@ -177,6 +187,7 @@ internal static class DemoCommand
             samples++;
 
             var oomRestarts = 0;
+            string? oomNamespace = null, oomWorkload = null;
             var broken = pods.Count(p => p.Status?.Phase == "Pending" || p.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status != "True") == true);
             foreach (var p in pods)
             {
@@ -186,6 +197,9 @@ internal static class DemoCommand
                     if (cs.LastState?.Terminated?.Reason == "OOMKilled")
                     {
                         oomRestarts = Math.Max(oomRestarts, cs.RestartCount);
+                        oomNamespace = p.Metadata.NamespaceProperty;
+                        // pods of a Deployment are named <deployment>-<template hash>-<suffix>
+                        oomWorkload = p.Metadata.OwnerReferences?.FirstOrDefault(o => o.Kind == "ReplicaSet")?.Name is { } rs && rs.LastIndexOf('-') is > 0 and var dash ? rs[..dash] : p.Metadata.Name;
                     }
 
                     var key = $"{p.Metadata.Name}/{cs.Name}/{reason}/{cs.RestartCount}";
@@ -198,6 +212,12 @@ internal static class DemoCommand
 
             // The metrics API has no history: keep sampling until the trend covers at least one climb to the limit.
             var enoughTrend = samples >= 40;
+            // Prometheus, when it runs, must also hold the trend: it begins scraping ~5 s after it is ready (target discovery is
+            // throttled) and each container lives only a few seconds at x60. Bounded: after ~30 s the demo goes on without it.
+            if (enoughTrend && oomNamespace is not null && oomWorkload is not null && samples < 120 && backend.HasPrometheus)
+            {
+                enoughTrend = await backend.PrometheusSampleCountAsync(oomNamespace, oomWorkload, ct) >= PrometheusSamplesWanted;
+            }
             if (scenario == "order-service-oom" ? oomRestarts >= 2 && enoughTrend : broken >= 3 && samples >= 8)
             {
                 return true;

@@ -15,6 +15,20 @@ public sealed class DemoTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
+    /// <summary>Whether a prometheus binary is installed; in CI (CI=true) it must be, so a missing one fails loudly.</summary>
+    private static bool PrometheusInstalled()
+    {
+        try
+        {
+            KubeMedic.Simulator.Metrics.PrometheusHarness.FindBinary();
+            return true;
+        }
+        catch (FileNotFoundException) when (!string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+    }
+
     [Fact]
     public async Task Demo_resolves_the_oom_incident_and_the_postmortem_matches_what_happened()
     {
@@ -74,13 +88,37 @@ public sealed class DemoTests : IDisposable
             text.ShouldContain(step);
         }
 
-        // Prometheus evidence is used when a Prometheus was installed and scraped long enough; otherwise the demo says why not.
-        (text.Contains("Metrics source: Prometheus", StringComparison.Ordinal) || text.Contains("Prometheus evidence skipped: ", StringComparison.Ordinal)).ShouldBeTrue(text);
+        // With Prometheus installed (here and in CI) step 3's trend comes from Prometheus; without it the demo says why it skipped it.
+        var store = new IncidentStore(Path.Combine(_dir, "incidents"));
+        var record = store.Get(result.IncidentId!);
+        if (PrometheusInstalled())
+        {
+            text.ShouldContain("Metrics source: Prometheus", customMessage: text);
+            text.ShouldNotContain("Prometheus evidence skipped", customMessage: text);
+            var memory = record.Metrics.Where(m => m.Unit == "bytes").ShouldHaveSingleItem();
+            memory.Query.ShouldContain("container_memory_working_set_bytes{namespace=\"production\", pod=~\"order-service-.*\"");
+            memory.Label.ShouldContain("(Prometheus)");
+            memory.Points.Count.ShouldBeGreaterThanOrEqualTo(DemoCommand.PrometheusSamplesWanted, text);
+            memory.Threshold.ShouldBe(512.0 * 1024 * 1024);
+            (memory.Points.Max(p => p.Value) / (1024 * 1024)).ShouldBeInRange(450, 512, text);
+            // Points are in cluster time (the simulator's clock), not Prometheus' wall clock: they lie within the incident.
+            memory.Points.ShouldAllBe(p => p.At >= record.CreatedAt.AddHours(-2) && p.At <= simNow);
+            var restarts = record.Metrics.Where(m => m.Unit == "restarts").ShouldHaveSingleItem();
+            restarts.Query.ShouldContain("kube_pod_container_status_restarts_total");
+            restarts.Points[^1].Value.ShouldBeGreaterThanOrEqualTo(2);
+            // The leak verdict is computed from the Prometheus samples: ~48 MiB per simulated minute.
+            var leak = record.Hypotheses.Single(h => h.Statement.StartsWith("A memory leak", StringComparison.Ordinal));
+            var rate = double.Parse(System.Text.RegularExpressions.Regex.Match(leak.Data[0], @"grows ([0-9.]+) MiB/min").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            rate.ShouldBeInRange(30, 70, leak.Data[0]);
+        }
+        else
+        {
+            text.ShouldContain("Prometheus evidence skipped: ", customMessage: text);
+        }
+
         text.ShouldContain("Dry run (nothing changed yet)");
         text.IndexOf("Dry run (nothing changed yet)", StringComparison.Ordinal).ShouldBeLessThan(text.IndexOf("Applying the fix", StringComparison.Ordinal));
 
-        var store = new IncidentStore(Path.Combine(_dir, "incidents"));
-        var record = store.Get(result.IncidentId!);
         record.Triage!.Severity.ShouldBe("SEV2");
         record.Hypotheses.ShouldContain(h => h.Statement.StartsWith("A memory leak", StringComparison.Ordinal) && h.Verdict == HypothesisVerdict.Confirmed);
         record.Hypotheses.ShouldContain(h => h.Statement.StartsWith("The problem started with the latest rollout", StringComparison.Ordinal) && h.Verdict == HypothesisVerdict.Confirmed);

@@ -28,6 +28,9 @@ internal sealed record LiveBackendOptions
     /// <summary>How far back to query Prometheus, in Prometheus' own time.</summary>
     public TimeSpan PrometheusWindow { get; init; } = TimeSpan.FromHours(1);
 
+    /// <summary>The query_range step, in Prometheus' own time (default: 1 s for windows up to 5 minutes, else 30 s). Match it to the scrape interval.</summary>
+    public TimeSpan? PrometheusStep { get; init; }
+
     /// <summary>Why Prometheus evidence is not available, when it is not (shown to the user).</summary>
     public string? PrometheusSkipped { get; init; }
     public string Actor { get; init; } = AuditLog.CurrentActor("respond");
@@ -53,6 +56,9 @@ internal sealed class LiveBackend(IKubernetes client, string description, Func<C
     public string Description => description;
 
     public bool CanRepair => true;
+
+    /// <summary>Whether a Prometheus is configured to query.</summary>
+    public bool HasPrometheus => options.PrometheusUrl is not null;
 
     public IKubernetes Client => client;
 
@@ -143,12 +149,43 @@ internal sealed class LiveBackend(IKubernetes client, string description, Func<C
         return new MetricsOutcome([series], source, _prometheusSkipped ?? options.PrometheusSkipped);
     }
 
-    private async Task<MetricsOutcome?> PrometheusMemoryAsync(Uri url, string ns, string name, double? limit, CancellationToken ct)
+    private static string MemoryQuery(string ns, string name) =>
+        $"max by (pod) (container_memory_working_set_bytes{{namespace=\"{ns}\", pod=~\"{name}-.*\", container!=\"\", container!=\"POD\"}})";
+
+    private TimeSpan PrometheusStep => options.PrometheusStep ?? (options.PrometheusWindow <= TimeSpan.FromMinutes(5) ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(30));
+
+    /// <summary>
+    /// How many working-set samples Prometheus holds for the best pod of workload <paramref name="name"/> in the query window
+    /// (0 without Prometheus or when it does not answer). The demo waits on it: Prometheus only starts scraping a few seconds
+    /// after it is ready (target discovery is throttled to every 5 s) and each OOM-killed container lives only a few scrapes.
+    /// </summary>
+    public async Task<int> PrometheusSampleCountAsync(string ns, string name, CancellationToken ct)
     {
-        var query = $"max by (pod) (container_memory_working_set_bytes{{namespace=\"{ns}\", pod=~\"{name}-.*\", container!=\"\", container!=\"POD\"}})";
+        if (options.PrometheusUrl is not { } url)
+        {
+            return 0;
+        }
+
         using var prometheus = new KubeMedic.Observability.Prometheus.PrometheusClient(url);
         var end = (options.PrometheusTime ?? time).GetUtcNow();
-        var step = options.PrometheusWindow <= TimeSpan.FromMinutes(5) ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(30);
+        try
+        {
+            var series = await prometheus.QueryRangeAsync(MemoryQuery(ns, name), end - options.PrometheusWindow, end, PrometheusStep, ct);
+            return series.Count == 0 ? 0 : series.Max(s => s.Samples.Count);
+        }
+        catch (Exception ex) when (ex is KubeMedic.Observability.Prometheus.PrometheusQueryException or HttpRequestException or TaskCanceledException)
+        {
+            ct.ThrowIfCancellationRequested();
+            return 0;
+        }
+    }
+
+    private async Task<MetricsOutcome?> PrometheusMemoryAsync(Uri url, string ns, string name, double? limit, CancellationToken ct)
+    {
+        var query = MemoryQuery(ns, name);
+        using var prometheus = new KubeMedic.Observability.Prometheus.PrometheusClient(url);
+        var end = (options.PrometheusTime ?? time).GetUtcNow();
+        var step = PrometheusStep;
         var toCluster = options.ToClusterTime ?? (t => t);
         try
         {
@@ -156,20 +193,44 @@ internal sealed class LiveBackend(IKubernetes client, string description, Func<C
             var best = series.OrderByDescending(s => s.Samples.Count).FirstOrDefault();
             if (best is null || best.Samples.Count < 8)
             {
-                _prometheusSkipped = $"Prometheus at {url} answered, but with only {best?.Samples.Count ?? 0} samples for {query} (too few for a trend; it has not been scraping long)";
+                _prometheusSkipped = best is null
+                    ? $"Prometheus at {url} has no series for {query} (no container of {ns}/{name} ran while it scraped)"
+                    : $"Prometheus at {url} answered, but with only {best.Samples.Count} samples for {query} (too few for a trend; it has not been scraping long)";
                 return null;
             }
 
+            var pod = best.Label("pod");
             var evidence = new MetricEvidence
             {
                 Query = query,
-                Label = $"Memory working set of {best.Label("pod")} (Prometheus)",
+                Label = $"Memory working set of {pod} (Prometheus)",
                 Unit = "bytes",
                 Points = [.. best.Samples.Select(s => new MetricPoint(toCluster(s.Time), s.Value))],
                 Threshold = limit,
                 ThresholdLabel = "limit",
             };
-            return new MetricsOutcome([evidence], $"Prometheus {url} ({best.Samples.Count} samples of {query})");
+            List<MetricEvidence> all = [evidence];
+            var source = $"Prometheus {url} ({best.Samples.Count} samples of {query})";
+
+            // The restart counter of the same pod (kube-state-metrics), and the restart rate per minute of cluster time.
+            var restartQuery = $"max by (pod) (kube_pod_container_status_restarts_total{{namespace=\"{ns}\", pod=\"{pod}\"}})";
+            var restarts = (await prometheus.QueryRangeAsync(restartQuery, end - options.PrometheusWindow, end, step, ct)).FirstOrDefault();
+            if (restarts is { Samples.Count: > 1 })
+            {
+                var points = restarts.Samples.Select(s => new MetricPoint(toCluster(s.Time), s.Value)).ToList();
+                var minutes = (points[^1].At - points[0].At).TotalMinutes;
+                var increase = points[^1].Value - points[0].Value;
+                var perMinute = minutes > 0 ? increase / minutes : 0;
+                all.Add(new MetricEvidence
+                {
+                    Query = restartQuery,
+                    Label = $"Restarts of {pod} (Prometheus; +{increase:0} in {minutes:0} min of cluster time, {perMinute.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)}/min)",
+                    Unit = "restarts",
+                    Points = points,
+                });
+            }
+
+            return new MetricsOutcome(all, source);
         }
         catch (Exception ex) when (ex is KubeMedic.Observability.Prometheus.PrometheusQueryException or HttpRequestException or TaskCanceledException)
         {
