@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace KubeMedic.Cli.Tests;
@@ -43,47 +42,21 @@ public sealed class EmbeddedDefaultTests : IDisposable
         stderr.ShouldNotContain("   at ");
     }
 
-    private async Task<(int Code, string Stdout, string Stderr)> RunAsync(Dictionary<string, string> env, params string[] args)
+    private Task<(int Code, string Stdout, string Stderr)> RunAsync(Dictionary<string, string> env, params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet")
+        // HOME without ~/.kube/config and a KUBECONFIG that does not exist: "no cluster around"
+        var all = new Dictionary<string, string>
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            WorkingDirectory = _home.FullName,
+            ["HOME"] = _home.FullName,
+            ["KUBECONFIG"] = Path.Combine(_home.FullName, "no-such-kubeconfig"),
+            ["KUBEMEDIC_EMBEDDED_CLUSTER"] = "on",
         };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "kubemedic.dll"));
-        foreach (var arg in args)
-        {
-            psi.ArgumentList.Add(arg);
-        }
-
-        psi.Environment["HOME"] = _home.FullName;
-        psi.Environment.Remove("KUBECONFIG");
-        psi.Environment.Remove("KUBERNETES_SERVICE_HOST");
-        psi.Environment.Remove("KUBEMEDIC_EMBEDDED_CLUSTER");
         foreach (var (k, v) in env)
         {
-            psi.Environment[k] = v;
+            all[k] = v;
         }
 
-        using var process = Process.Start(psi)!;
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"kubemedic {string.Join(' ', args)} did not finish in 2 minutes");
-        }
-
-        return (process.ExitCode, await stdout, await stderr);
+        return Task.Run(() => Lab.CliProcess.Run(Lab.CliProcess.Kubemedic, all, TimeSpan.FromMinutes(2), args));
     }
 
     public void Dispose() => _home.Delete(recursive: true);
