@@ -53,6 +53,64 @@ internal sealed class StringPool
 
     private readonly Dictionary<Type, object> _records = [];
 
+    private readonly HashSet<Dictionary<string, string>> _maps = new(MapComparer.Instance);
+
+    /// <summary>Returns an equal, never-mutated map seen before (replicas carry the same labels), so they share one instance.</summary>
+    public Dictionary<string, string>? ShareMap(Dictionary<string, string>? map)
+    {
+        if (map is null || map.Count > 16)
+        {
+            return map;
+        }
+
+        if (_maps.TryGetValue(map, out var existing))
+        {
+            return existing;
+        }
+
+        _maps.Add(map);
+        return map;
+    }
+
+    private sealed class MapComparer : IEqualityComparer<Dictionary<string, string>>
+    {
+        public static readonly MapComparer Instance = new();
+
+        public bool Equals(Dictionary<string, string>? x, Dictionary<string, string>? y)
+        {
+            if (ReferenceEquals(x, y))
+            {
+                return true;
+            }
+
+            if (x is null || y is null || x.Count != y.Count)
+            {
+                return false;
+            }
+
+            foreach (var (k, v) in x)
+            {
+                if (!y.TryGetValue(k, out var w) || !string.Equals(v, w, StringComparison.Ordinal))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        public int GetHashCode(Dictionary<string, string> map)
+        {
+            var h = map.Count;
+            foreach (var (k, v) in map)
+            {
+                h += HashCode.Combine(k, v); // order-independent
+            }
+
+            return h;
+        }
+    }
+
     public string Intern(string s)
     {
         if (s.Length > MaxInternedBytes)
