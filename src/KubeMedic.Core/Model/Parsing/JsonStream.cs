@@ -19,6 +19,41 @@ internal sealed class StringPool
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public string Intern(ReadOnlySpan<byte> utf8)
     {
+        // Direct-mapped UTF-8 keyed cache in front of the set: a hit skips transcoding and the (Marvin-hashed) set lookup.
+        if (utf8.Length <= CachedBytes)
+        {
+            var h = 2166136261u;
+            foreach (var b in utf8)
+            {
+                h = (h ^ b) * 16777619u;
+            }
+
+            var slot = (int)((h ^ (h >> 15)) & (CacheSlots - 1));
+            var cached = _cacheValues[slot];
+            var key = _cacheBytes.AsSpan(slot * CachedBytes, CachedBytes);
+            if (cached is not null && _cacheLengths[slot] == utf8.Length && utf8.SequenceEqual(key[..utf8.Length]))
+            {
+                return cached;
+            }
+
+            var value = InternSlow(utf8);
+            utf8.CopyTo(key);
+            _cacheLengths[slot] = utf8.Length;
+            _cacheValues[slot] = value;
+            return value;
+        }
+
+        return InternSlow(utf8);
+    }
+
+    private const int CachedBytes = 64;
+    private const int CacheSlots = 4096;
+    private readonly byte[] _cacheBytes = new byte[CacheSlots * CachedBytes];
+    private readonly int[] _cacheLengths = new int[CacheSlots];
+    private readonly string?[] _cacheValues = new string?[CacheSlots];
+
+    private string InternSlow(ReadOnlySpan<byte> utf8)
+    {
         if (utf8.Length > MaxInternedBytes)
         {
             return Encoding.UTF8.GetString(utf8);
