@@ -27,7 +27,7 @@ if (args.Length >= 2 && args[0] == "profile")
     var sw = Stopwatch.StartNew();
     var model = KubeMedic.Core.Model.ClusterModelBuilder.Load(args[1]);
     var load = sw.Elapsed.TotalSeconds;
-    Console.WriteLine($"  load cpu {Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds:0.00}s, gen0/1/2 GCs {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}, GC pause {GC.GetTotalPauseDuration().TotalSeconds:0.00}s");
+    Console.WriteLine($"  load cpu {Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds:0.00}s, allocated {GC.GetTotalAllocatedBytes() / 1e6:0} MB, gen0/1/2 GCs {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}, GC pause {GC.GetTotalPauseDuration().TotalSeconds:0.00}s");
     foreach (var analyzer in KubeMedic.Core.Analysis.DiagnosisEngine.Default.Analyzers)
     {
         var t0 = sw.Elapsed.TotalSeconds;

@@ -19,6 +19,41 @@ internal sealed class StringPool
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public string Intern(ReadOnlySpan<byte> utf8)
     {
+        // Direct-mapped UTF-8 keyed cache in front of the set: a hit skips transcoding and the (Marvin-hashed) set lookup.
+        if (utf8.Length <= CachedBytes)
+        {
+            var h = 2166136261u;
+            foreach (var b in utf8)
+            {
+                h = (h ^ b) * 16777619u;
+            }
+
+            var slot = (int)((h ^ (h >> 15)) & (CacheSlots - 1));
+            var cached = _cacheValues[slot];
+            var key = _cacheBytes.AsSpan(slot * CachedBytes, CachedBytes);
+            if (cached is not null && _cacheLengths[slot] == utf8.Length && utf8.SequenceEqual(key[..utf8.Length]))
+            {
+                return cached;
+            }
+
+            var value = InternSlow(utf8);
+            utf8.CopyTo(key);
+            _cacheLengths[slot] = utf8.Length;
+            _cacheValues[slot] = value;
+            return value;
+        }
+
+        return InternSlow(utf8);
+    }
+
+    private const int CachedBytes = 64;
+    private const int CacheSlots = 4096;
+    private readonly byte[] _cacheBytes = new byte[CacheSlots * CachedBytes];
+    private readonly int[] _cacheLengths = new int[CacheSlots];
+    private readonly string?[] _cacheValues = new string?[CacheSlots];
+
+    private string InternSlow(ReadOnlySpan<byte> utf8)
+    {
         if (utf8.Length > MaxInternedBytes)
         {
             return Encoding.UTF8.GetString(utf8);
@@ -52,6 +87,64 @@ internal sealed class StringPool
     }
 
     private readonly Dictionary<Type, object> _records = [];
+
+    private readonly HashSet<Dictionary<string, string>> _maps = new(MapComparer.Instance);
+
+    /// <summary>Returns an equal, never-mutated map seen before (replicas carry the same labels), so they share one instance.</summary>
+    public Dictionary<string, string>? ShareMap(Dictionary<string, string>? map)
+    {
+        if (map is null || map.Count > 16)
+        {
+            return map;
+        }
+
+        if (_maps.TryGetValue(map, out var existing))
+        {
+            return existing;
+        }
+
+        _maps.Add(map);
+        return map;
+    }
+
+    private sealed class MapComparer : IEqualityComparer<Dictionary<string, string>>
+    {
+        public static readonly MapComparer Instance = new();
+
+        public bool Equals(Dictionary<string, string>? x, Dictionary<string, string>? y)
+        {
+            if (ReferenceEquals(x, y))
+            {
+                return true;
+            }
+
+            if (x is null || y is null || x.Count != y.Count)
+            {
+                return false;
+            }
+
+            foreach (var (k, v) in x)
+            {
+                if (!y.TryGetValue(k, out var w) || !string.Equals(v, w, StringComparison.Ordinal))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        public int GetHashCode(Dictionary<string, string> map)
+        {
+            var h = map.Count;
+            foreach (var (k, v) in map)
+            {
+                h += HashCode.Combine(k, v); // order-independent
+            }
+
+            return h;
+        }
+    }
 
     public string Intern(string s)
     {

@@ -115,7 +115,7 @@ internal static partial class KubeJsonParser
             }
             else if (js.Is("labels"u8))
             {
-                d.Labels = ReadStringMap(ref js, "metadata.labels");
+                d.Labels = js.Pool.ShareMap(ReadStringMap(ref js, "metadata.labels"));
             }
             else if (js.Is("annotations"u8))
             {
