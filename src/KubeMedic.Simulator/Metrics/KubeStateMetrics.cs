@@ -64,15 +64,7 @@ public static class KubeStateMetrics
         }
 
         w.Family("kube_pod_owner", "gauge", "Information about the Pod's owner.");
-        foreach (var p in pods)
-        {
-            var owners = J.A(p, "metadata", "ownerReferences").ToList();
-            if (owners.Count == 0) w.Sample("kube_pod_owner", 1, P(p, ("owner_kind", "<none>"), ("owner_name", "<none>"), ("owner_is_controller", "<none>")));
-            foreach (var o in owners)
-            {
-                w.Sample("kube_pod_owner", 1, P(p, ("owner_kind", J.S(o, "kind")), ("owner_name", J.S(o, "name")), ("owner_is_controller", J.B(o, "controller") ? "true" : "false")));
-            }
-        }
+        foreach (var p in pods) SampleOwners(w, "kube_pod_owner", p, more => P(p, more));
 
         w.Family("kube_pod_created", "gauge", "Unix creation timestamp");
         foreach (var p in pods)
@@ -242,16 +234,22 @@ public static class KubeStateMetrics
         }
     }
 
+    /// <summary>kube-state-metrics' <c>*_owner</c> series: one per ownerReference, or one <c>&lt;none&gt;</c> series for an unowned object.</summary>
+    private static void SampleOwners(ExpositionWriter w, string family, JsonObject o, Func<(string, string?)[], (string, string?)[]> labels)
+    {
+        var owners = J.A(o, "metadata", "ownerReferences").ToList();
+        if (owners.Count == 0) w.Sample(family, 1, labels([("owner_kind", "<none>"), ("owner_name", "<none>"), ("owner_is_controller", "<none>")]));
+        foreach (var owner in owners)
+        {
+            w.Sample(family, 1, labels([("owner_kind", J.S(owner, "kind")), ("owner_name", J.S(owner, "name")), ("owner_is_controller", J.B(owner, "controller") ? "true" : "false")]));
+        }
+    }
+
     private static void WriteReplicaSets(ExpositionWriter w, ClusterState s)
     {
         (string, string?)[] R(JsonObject r, params (string, string?)[] more) => [("namespace", J.Ns(r)), ("replicaset", J.Name(r)), .. more];
         w.Family("kube_replicaset_owner", "gauge", "Information about the ReplicaSet's owner.");
-        foreach (var r in s.ReplicaSets)
-        {
-            var owners = J.A(r, "metadata", "ownerReferences").ToList();
-            if (owners.Count == 0) w.Sample("kube_replicaset_owner", 1, R(r, ("owner_kind", "<none>"), ("owner_name", "<none>"), ("owner_is_controller", "<none>")));
-            foreach (var o in owners) w.Sample("kube_replicaset_owner", 1, R(r, ("owner_kind", J.S(o, "kind")), ("owner_name", J.S(o, "name")), ("owner_is_controller", J.B(o, "controller") ? "true" : "false")));
-        }
+        foreach (var r in s.ReplicaSets) SampleOwners(w, "kube_replicaset_owner", r, more => R(r, more));
 
         w.Family("kube_replicaset_spec_replicas", "gauge", "Number of desired pods for a ReplicaSet.");
         foreach (var r in s.ReplicaSets) w.Sample("kube_replicaset_spec_replicas", J.L(r, "spec", "replicas") ?? 1, R(r));
@@ -308,12 +306,7 @@ public static class KubeStateMetrics
         w.Family("kube_job_info", "gauge", "Information about job.");
         foreach (var o in s.Jobs) w.Sample("kube_job_info", 1, Jb(o));
         w.Family("kube_job_owner", "gauge", "Information about the Job's owner.");
-        foreach (var o in s.Jobs)
-        {
-            var owners = J.A(o, "metadata", "ownerReferences").ToList();
-            if (owners.Count == 0) w.Sample("kube_job_owner", 1, Jb(o, ("owner_kind", "<none>"), ("owner_name", "<none>"), ("owner_is_controller", "<none>")));
-            foreach (var ow in owners) w.Sample("kube_job_owner", 1, Jb(o, ("owner_kind", J.S(ow, "kind")), ("owner_name", J.S(ow, "name")), ("owner_is_controller", J.B(ow, "controller") ? "true" : "false")));
-        }
+        foreach (var o in s.Jobs) SampleOwners(w, "kube_job_owner", o, more => Jb(o, more));
 
         w.Family("kube_job_spec_completions", "gauge", "The desired number of successfully finished pods the job should be run with.");
         foreach (var o in s.Jobs) w.Sample("kube_job_spec_completions", J.L(o, "spec", "completions") ?? 1, Jb(o));
