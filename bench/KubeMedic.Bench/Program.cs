@@ -24,6 +24,11 @@ if (args.Length >= 2 && args[0] == "floor")
 
 if (args.Length >= 2 && args[0] == "profile")
 {
+    if (Environment.GetEnvironmentVariable("KM_NOGC") is { Length: > 0 } nogc)
+    {
+        Console.WriteLine($"  no-GC region: {GC.TryStartNoGCRegion(long.Parse(nogc, System.Globalization.CultureInfo.InvariantCulture))}");
+    }
+
     var sw = Stopwatch.StartNew();
     var model = KubeMedic.Core.Model.ClusterModelBuilder.Load(args[1]);
     var load = sw.Elapsed.TotalSeconds;

@@ -18,7 +18,7 @@ internal static class SnapshotGenerator
     {
         var rng = new Random(42);
         using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
-        using var w = new Utf8JsonWriter(file, new JsonWriterOptions { Indented = false, SkipValidation = true });
+        using var w = new Utf8JsonWriter(file, new JsonWriterOptions { Indented = true, IndentSize = 4, SkipValidation = true } /* kubectl -o json: json.MarshalIndent with 4 spaces */);
         var deployments = Math.Max(1, pods / PodsPerDeployment);
         var namespaces = Math.Max(1, Math.Min(200, deployments / 50));
         w.WriteStartObject();
@@ -27,11 +27,13 @@ internal static class SnapshotGenerator
         for (var i = 0; i < namespaces; i++)
         {
             Namespace(w, i);
+            Spill(w);
         }
 
         for (var i = 0; i < nodes; i++)
         {
             Node(w, i, notReady: i % 500 == 7);
+            Spill(w);
         }
 
         for (var d = 0; d < deployments; d++)
@@ -40,21 +42,25 @@ internal static class SnapshotGenerator
             ReplicaSet(w, d, namespaces, revision: 1, replicas: 0);
             ReplicaSet(w, d, namespaces, revision: 2, replicas: PodsPerDeployment);
             Service(w, d, namespaces);
+            Spill(w);
         }
 
         for (var p = 0; p < pods; p++)
         {
             Pod(w, p, namespaces, nodes, rng);
+            Spill(w);
         }
 
         for (var d = 0; d < deployments; d++)
         {
             Endpoints(w, d, namespaces);
+            Spill(w);
         }
 
         for (var e = 0; e < events; e++)
         {
             Event(w, e, namespaces, pods, rng);
+            Spill(w);
         }
 
         w.WriteEndArray();
@@ -65,6 +71,15 @@ internal static class SnapshotGenerator
         w.WriteEndObject();
         w.Flush();
         return $"{namespaces} namespaces, {nodes} nodes, {deployments} deployments, {deployments * 2} replicasets, {deployments} services+endpoints, {pods} pods, {events} events";
+    }
+
+    /// <summary>Utf8JsonWriter holds what it writes until Flush: spill every MiB so a multi-GB file streams.</summary>
+    private static void Spill(Utf8JsonWriter w)
+    {
+        if (w.BytesPending > 1 << 20)
+        {
+            w.Flush();
+        }
     }
 
     private static string Ns(int d, int namespaces) => $"team-{d % namespaces:D3}";

@@ -53,7 +53,84 @@ public sealed class ClusterModelBuilder
         }
 
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        if (Parallelism > 1 && TryAddInParallel(stream, path))
+        {
+            return this;
+        }
+
         return AddStream(stream, path);
+    }
+
+    /// <summary>How many cores a large file may be parsed on (default: all of them, at most 8).</summary>
+    public int Parallelism { get; init; } = Math.Min(Environment.ProcessorCount, 8);
+
+    /// <summary>How many byte ranges were parsed in parallel so far (0: every input was read in one pass).</summary>
+    internal int ParallelRanges { get; private set; }
+
+    /// <summary>The smallest byte range parsed on a core of its own (tests lower it to exercise the split).</summary>
+    internal long MinParallelRangeBytes { get; init; } = ParallelSplit.MinRangeBytes;
+
+    /// <summary>
+    /// Parses a large pretty-printed kubectl List on several cores (see <see cref="ParallelSplit"/>); false, with nothing
+    /// added, when the file cannot be split or a range fails to parse (the caller then reads it in one pass).
+    /// </summary>
+    private bool TryAddInParallel(FileStream stream, string path)
+    {
+        var plan = ParallelSplit.Plan(stream.SafeFileHandle, stream.Length, Parallelism, MinParallelRangeBytes);
+        if (plan is null)
+        {
+            return false;
+        }
+
+        var sinks = new ModelSink[plan.Count];
+        var failed = 0;
+        void Work(int i)
+        {
+            try
+            {
+                var sink = new ModelSink();
+                using var range = new RangeStream(stream.SafeFileHandle, plan[i]);
+                ParseJson(range, sink, new ItemDraft(), path, defaultKind: null, plan[i].FirstDocumentKind);
+                sinks[i] = sink;
+            }
+            catch (Exception)
+            {
+                // Any failure (malformed input included) is left to the sequential pass, which reports it as it always has.
+                Interlocked.Exchange(ref failed, 1);
+            }
+        }
+
+        var others = new Thread[plan.Count - 1];
+        for (var i = 1; i < plan.Count; i++)
+        {
+            var index = i;
+            others[i - 1] = new Thread(() => Work(index)) { IsBackground = true, Name = $"kubemedic-parse-{i}" };
+            others[i - 1].Start();
+        }
+
+        Work(0);
+        foreach (var thread in others)
+        {
+            thread.Join();
+        }
+
+        if (failed != 0)
+        {
+            return false;
+        }
+
+        if (!_sources.Contains(path))
+        {
+            _sources.Add(path);
+        }
+
+        foreach (var sink in sinks)
+        {
+            _sink.MergeFrom(sink);
+        }
+
+        ParallelRanges += plan.Count;
+        return true;
     }
 
     /// <summary>Adds a <c>kubectl cluster-info dump --output-directory</c> folder (JSON or YAML files, logs.txt).</summary>
@@ -115,7 +192,14 @@ public sealed class ClusterModelBuilder
             _sources.Add(sourceName);
         }
 
-        var js = new JsonStream(stream, _sink.Pool) { MaxTime = _sink.MaxTime };
+        ParseJson(stream, _sink, _draft, sourceName, defaultKind);
+        return this;
+    }
+
+    /// <summary>Parses JSON documents (and the log sections between them) from <paramref name="stream"/> into <paramref name="sink"/>.</summary>
+    private static void ParseJson(Stream stream, ModelSink sink, ItemDraft draft, string sourceName, string? defaultKind, string? firstDocumentKind = null)
+    {
+        var js = new JsonStream(stream, sink.Pool) { MaxTime = sink.MaxTime };
         try
         {
             var documents = 0;
@@ -123,7 +207,7 @@ public sealed class ClusterModelBuilder
             {
                 while (js.PeekStartsWith(LogStart))
                 {
-                    ReadLogSection(ref js);
+                    ReadLogSection(ref js, sink);
                 }
 
                 if (!js.Read())
@@ -134,14 +218,14 @@ public sealed class ClusterModelBuilder
                 documents++;
                 if (js.TokenType == JsonTokenType.StartObject)
                 {
-                    KubeJsonParser.ReadDocument(ref js, _sink, _draft, defaultKind);
+                    KubeJsonParser.ReadDocument(ref js, sink, draft, documents == 1 ? firstDocumentKind ?? defaultKind : defaultKind);
                 }
                 else if (js.TokenType == JsonTokenType.StartArray)
                 {
                     while (js.NextElement())
                     {
                         js.ExpectObject("an element of the top-level array");
-                        KubeJsonParser.ReadDocument(ref js, _sink, _draft, defaultKind);
+                        KubeJsonParser.ReadDocument(ref js, sink, draft, defaultKind);
                     }
                 }
                 else
@@ -155,7 +239,7 @@ public sealed class ClusterModelBuilder
                 throw new UserInputException($"snapshot '{sourceName}': empty (no JSON documents)");
             }
 
-            _sink.MaxTime = js.MaxTime;
+            sink.MaxTime = js.MaxTime;
         }
         catch (JsonException ex)
         {
@@ -169,8 +253,6 @@ public sealed class ClusterModelBuilder
         {
             js.Dispose();
         }
-
-        return this;
     }
 
     /// <summary>Adds multi-document YAML (each document is converted to JSON and parsed like kubectl JSON).</summary>
@@ -242,7 +324,7 @@ public sealed class ClusterModelBuilder
     /// <summary>Builds an empty model with no objects (a source that returned nothing).</summary>
     public ClusterModel BuildAllowEmpty() => _sink.Build();
 
-    private void ReadLogSection(ref JsonStream js)
+    private static void ReadLogSection(ref JsonStream js, ModelSink sink)
     {
         var header = js.ReadRawLine() ?? "";
         while (header.Length == 0 && js.ReadRawLine() is { } next)
@@ -266,7 +348,7 @@ public sealed class ClusterModelBuilder
             lines.Add(line);
         }
 
-        AddParsedLog(header, lines);
+        AddParsedLog(sink, header, lines);
     }
 
     private void AddDumpLogText(IEnumerable<string> text)
@@ -284,7 +366,7 @@ public sealed class ClusterModelBuilder
             {
                 if (header is not null)
                 {
-                    AddParsedLog(header, lines);
+                    AddParsedLog(_sink, header, lines);
                 }
 
                 header = null;
@@ -296,7 +378,7 @@ public sealed class ClusterModelBuilder
         }
     }
 
-    private void AddParsedLog(string header, List<string> lines)
+    private static void AddParsedLog(ModelSink sink, string header, List<string> lines)
     {
         // ==== START logs for container C of pod NS/POD ====
         var rest = header["==== START logs for container ".Length..].TrimEnd('=', ' ');
@@ -314,7 +396,7 @@ public sealed class ClusterModelBuilder
         }
 
         var tail = lines.Count > LogTailLines ? lines.GetRange(lines.Count - LogTailLines, LogTailLines) : lines;
-        _sink.AddLog(new ContainerLog(nsPod[0], nsPod[1], container, Previous: false, tail));
+        sink.AddLog(new ContainerLog(nsPod[0], nsPod[1], container, Previous: false, tail));
     }
 
     private static int PeekFirstByte(Stream stream)

@@ -189,6 +189,12 @@ internal sealed class ModelSink
         ev.FirstTimestamp = d.First ?? d.EventTime ?? d.Created;
         ev.LastTimestamp = d.Last ?? d.EventTime ?? ev.FirstTimestamp;
         ev.SourceComponent = d.Source;
+        Accumulate(ev);
+    }
+
+    /// <summary>Adds an event, or folds it into an equal one seen before (same object, reason and message).</summary>
+    private void Accumulate(EventInfo ev)
+    {
         var key = (ev.InvolvedObject.Kind, ev.InvolvedObject.Namespace, ev.InvolvedObject.Name, ev.Reason, ev.Message);
         if (_events.TryGetValue(key, out var existing))
         {
@@ -207,6 +213,48 @@ internal sealed class ModelSink
         else
         {
             _events[key] = ev;
+        }
+    }
+
+    /// <summary>
+    /// Appends what <paramref name="next"/> collected from the input that follows this sink's input (a later range of the
+    /// same file): the result is the same as one sink reading both in order.
+    /// </summary>
+    public void MergeFrom(ModelSink next)
+    {
+        Items += next.Items;
+        _ignoredCount += next._ignoredCount;
+        Documents += next.Documents;
+        if (next.MaxTime > MaxTime)
+        {
+            MaxTime = next.MaxTime;
+        }
+
+        _pods.AddRange(next._pods);
+        _nodes.AddRange(next._nodes);
+        _deployments.AddRange(next._deployments);
+        _replicaSets.AddRange(next._replicaSets);
+        _statefulSets.AddRange(next._statefulSets);
+        _daemonSets.AddRange(next._daemonSets);
+        _jobs.AddRange(next._jobs);
+        _cronJobs.AddRange(next._cronJobs);
+        _services.AddRange(next._services);
+        _endpoints.AddRange(next._endpoints);
+        _ingresses.AddRange(next._ingresses);
+        _networkPolicies.AddRange(next._networkPolicies);
+        _pvcs.AddRange(next._pvcs);
+        _hpas.AddRange(next._hpas);
+        _pdbs.AddRange(next._pdbs);
+        _namespaces.AddRange(next._namespaces);
+        _configMaps.AddRange(next._configMaps);
+        _secrets.AddRange(next._secrets);
+        _logs.AddRange(next._logs);
+        _kinds.UnionWith(next._kinds);
+        _ignoredKinds.UnionWith(next._ignoredKinds);
+        _events.EnsureCapacity(_events.Count + next._events.Count);
+        foreach (var ev in next._events.Values)
+        {
+            Accumulate(ev);
         }
     }
 
