@@ -29,8 +29,10 @@ if (args.Length >= 2 && args[0] == "profile")
         Console.WriteLine($"  no-GC region: {GC.TryStartNoGCRegion(long.Parse(nogc, System.Globalization.CultureInfo.InvariantCulture))}");
     }
 
+    using var allocations = Environment.GetEnvironmentVariable("KM_ALLOC") is { Length: > 0 } ? new AllocationSampler() : null;
     var sw = Stopwatch.StartNew();
     var model = KubeMedic.Core.Model.ClusterModelBuilder.Load(args[1]);
+    allocations?.Print();
     var load = sw.Elapsed.TotalSeconds;
     Console.WriteLine($"  load cpu {Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds:0.00}s, allocated {GC.GetTotalAllocatedBytes() / 1e6:0} MB, gen0/1/2 GCs {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}, GC pause {GC.GetTotalPauseDuration().TotalSeconds:0.00}s");
     foreach (var analyzer in KubeMedic.Core.Analysis.DiagnosisEngine.Default.Analyzers)
@@ -85,6 +87,38 @@ namespace KubeMedic.Bench
             }
 
             return tokens;
+        }
+    }
+
+    /// <summary>Tallies the runtime's AllocationTick events (one per ~100 KB allocated) by type: where the allocations go.</summary>
+    internal sealed class AllocationSampler : System.Diagnostics.Tracing.EventListener
+    {
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _bytes = new();
+
+        protected override void OnEventSourceCreated(System.Diagnostics.Tracing.EventSource source)
+        {
+            if (source.Name == "Microsoft-Windows-DotNETRuntime")
+            {
+                EnableEvents(source, System.Diagnostics.Tracing.EventLevel.Verbose, (System.Diagnostics.Tracing.EventKeywords)0x1);
+            }
+        }
+
+        protected override void OnEventWritten(System.Diagnostics.Tracing.EventWrittenEventArgs e)
+        {
+            if (e.EventName == "GCAllocationTick_V4" && e.Payload is { } p && e.PayloadNames is { } names)
+            {
+                var type = p[names.IndexOf("TypeName")]?.ToString() ?? "?";
+                var amount = Convert.ToInt64(p[names.IndexOf("AllocationAmount64")], System.Globalization.CultureInfo.InvariantCulture);
+                _bytes.AddOrUpdate(type, amount, (_, v) => v + amount);
+            }
+        }
+
+        public void Print()
+        {
+            foreach (var (type, bytes) in _bytes.OrderByDescending(kv => kv.Value).Take(25))
+            {
+                Console.WriteLine($"  alloc {bytes / 1e6,8:0.0} MB  {type}");
+            }
         }
     }
 }

@@ -112,7 +112,7 @@ public sealed class ParallelParseTests : IDisposable
 
         var (model, ranges) = Load(path, parallelism: 4);
 
-        ranges.ShouldBe(4);
+        ranges.ShouldBe(16); // four per thread
         var ev = model.Events.ShouldHaveSingleItem();
         ev.Count.ShouldBe(80);
         ev.FirstTimestamp!.Value.Minute.ShouldBe(0);
@@ -132,7 +132,7 @@ public sealed class ParallelParseTests : IDisposable
 
         compactRanges.ShouldBe(0);
         compactModel.Namespaces.Count.ShouldBe(50);
-        typedRanges.ShouldBe(4); // the items omit kind: each range takes it from its NamespaceList
+        typedRanges.ShouldBe(16); // the items omit kind: each range takes it from its NamespaceList
         typedModel.Namespaces.Select(n => n.Name).ShouldBe(Enumerable.Range(0, 50).Select(i => $"ns-{i}"));
     }
 

@@ -64,6 +64,8 @@ public sealed class ClusterModelBuilder
     /// <summary>How many cores a large file may be parsed on (default: all of them, at most 8).</summary>
     public int Parallelism { get; init; } = Math.Min(Environment.ProcessorCount, 8);
 
+    private const int RangesPerThread = 4;
+
     /// <summary>How many byte ranges were parsed in parallel so far (0: every input was read in one pass).</summary>
     internal int ParallelRanges { get; private set; }
 
@@ -76,39 +78,45 @@ public sealed class ClusterModelBuilder
     /// </summary>
     private bool TryAddInParallel(FileStream stream, string path)
     {
-        var plan = ParallelSplit.Plan(stream.SafeFileHandle, stream.Length, Parallelism, MinParallelRangeBytes);
+        var plan = ParallelSplit.Plan(stream.SafeFileHandle, stream.Length, Parallelism * RangesPerThread, MinParallelRangeBytes);
         if (plan is null)
         {
             return false;
         }
 
+        // More ranges than threads, taken in turn: the cost per byte differs (pods, events, nodes), so halves would not balance.
         var sinks = new ModelSink[plan.Count];
+        var next = -1;
         var failed = 0;
-        void Work(int i)
+        void Work()
         {
-            try
+            var pool = new StringPool();
+            int i;
+            while (Volatile.Read(ref failed) == 0 && (i = Interlocked.Increment(ref next)) < plan.Count)
             {
-                var sink = new ModelSink();
-                using var range = new RangeStream(stream.SafeFileHandle, plan[i]);
-                ParseJson(range, sink, new ItemDraft(), path, defaultKind: null, plan[i].FirstDocumentKind);
-                sinks[i] = sink;
-            }
-            catch (Exception)
-            {
-                // Any failure (malformed input included) is left to the sequential pass, which reports it as it always has.
-                Interlocked.Exchange(ref failed, 1);
+                try
+                {
+                    var sink = new ModelSink(pool);
+                    using var range = new RangeStream(stream.SafeFileHandle, plan[i]);
+                    ParseJson(range, sink, new ItemDraft(), path, defaultKind: null, plan[i].FirstDocumentKind);
+                    sinks[i] = sink;
+                }
+                catch (Exception)
+                {
+                    // Any failure (malformed input included) is left to the sequential pass, which reports it as it always has.
+                    Interlocked.Exchange(ref failed, 1);
+                }
             }
         }
 
-        var others = new Thread[plan.Count - 1];
-        for (var i = 1; i < plan.Count; i++)
+        var others = new Thread[Math.Min(Parallelism, plan.Count) - 1];
+        for (var t = 0; t < others.Length; t++)
         {
-            var index = i;
-            others[i - 1] = new Thread(() => Work(index)) { IsBackground = true, Name = $"kubemedic-parse-{i}" };
-            others[i - 1].Start();
+            others[t] = new Thread(Work) { IsBackground = true, Name = $"kubemedic-parse-{t + 1}" };
+            others[t].Start();
         }
 
-        Work(0);
+        Work();
         foreach (var thread in others)
         {
             thread.Join();

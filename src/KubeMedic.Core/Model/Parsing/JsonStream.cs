@@ -88,62 +88,87 @@ internal sealed class StringPool
 
     private readonly Dictionary<Type, object> _records = [];
 
-    private readonly HashSet<Dictionary<string, string>> _maps = new(MapComparer.Instance);
+    private readonly Dictionary<int, object> _maps = [];
 
-    /// <summary>Returns an equal, never-mutated map seen before (replicas carry the same labels), so they share one instance.</summary>
-    public Dictionary<string, string>? ShareMap(Dictionary<string, string>? map)
+    /// <summary>Scratch space for the pairs of the map being read (one pool per parsing thread).</summary>
+    public List<(string Key, string Value)> Pairs { get; } = new(16);
+
+    /// <summary>
+    /// Returns a never-mutated map with exactly <paramref name="pairs"/> (replicas carry the same labels), seen before or
+    /// new: the common case allocates nothing. Keys and values are interned, so an identity hash finds equal maps.
+    /// </summary>
+    public Dictionary<string, string> ShareMap(ReadOnlySpan<(string Key, string Value)> pairs)
     {
-        if (map is null || map.Count > 16)
+        if (pairs.Length > 16)
         {
-            return map;
+            return NewMap(pairs);
         }
 
-        if (_maps.TryGetValue(map, out var existing))
+        var h = pairs.Length;
+        foreach (var (k, v) in pairs)
         {
-            return existing;
+            h += HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(k), System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(v)); // order-independent
         }
 
-        _maps.Add(map);
-        return map;
-    }
-
-    private sealed class MapComparer : IEqualityComparer<Dictionary<string, string>>
-    {
-        public static readonly MapComparer Instance = new();
-
-        public bool Equals(Dictionary<string, string>? x, Dictionary<string, string>? y)
+        ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_maps, h, out var exists);
+        if (exists)
         {
-            if (ReferenceEquals(x, y))
+            if (slot is Dictionary<string, string> one)
             {
-                return true;
-            }
-
-            if (x is null || y is null || x.Count != y.Count)
-            {
-                return false;
-            }
-
-            foreach (var (k, v) in x)
-            {
-                if (!y.TryGetValue(k, out var w) || !string.Equals(v, w, StringComparison.Ordinal))
+                if (Matches(one, pairs))
                 {
-                    return false;
+                    return one;
+                }
+
+                slot = new List<Dictionary<string, string>> { one };
+            }
+
+            var many = (List<Dictionary<string, string>>)slot!;
+            foreach (var candidate in many)
+            {
+                if (Matches(candidate, pairs))
+                {
+                    return candidate;
                 }
             }
 
-            return true;
+            var added = NewMap(pairs);
+            many.Add(added);
+            return added;
         }
 
-        public int GetHashCode(Dictionary<string, string> map)
+        var map = NewMap(pairs);
+        slot = map;
+        return map;
+    }
+
+    private static bool Matches(Dictionary<string, string> map, ReadOnlySpan<(string Key, string Value)> pairs)
+    {
+        if (map.Count != pairs.Length)
         {
-            var h = map.Count;
-            foreach (var (k, v) in map)
-            {
-                h += HashCode.Combine(k, v); // order-independent
-            }
-
-            return h;
+            return false;
         }
+
+        foreach (var (k, v) in pairs)
+        {
+            if (!map.TryGetValue(k, out var w) || !string.Equals(v, w, StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static Dictionary<string, string> NewMap(ReadOnlySpan<(string Key, string Value)> pairs)
+    {
+        var map = new Dictionary<string, string>(pairs.Length);
+        foreach (var (k, v) in pairs)
+        {
+            map[k] = v;
+        }
+
+        return map;
     }
 
     public string Intern(string s)

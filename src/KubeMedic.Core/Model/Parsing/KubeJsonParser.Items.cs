@@ -832,7 +832,7 @@ internal static partial class KubeJsonParser
             }
             else if (js.Is("selector"u8))
             {
-                svc.Selector = ReadStringMap(ref js, "spec.selector") ?? [];
+                svc.Selector = ReadSharedStringMap(ref js, "spec.selector") ?? [];
             }
             else if (js.Is("ports"u8))
             {

@@ -115,7 +115,7 @@ internal static partial class KubeJsonParser
             }
             else if (js.Is("labels"u8))
             {
-                d.Labels = js.Pool.ShareMap(ReadStringMap(ref js, "metadata.labels"));
+                d.Labels = ReadSharedStringMap(ref js, "metadata.labels");
             }
             else if (js.Is("annotations"u8))
             {
@@ -218,23 +218,25 @@ internal static partial class KubeJsonParser
         return list;
     }
 
+    /// <summary>Reads a string map that many objects share (labels): an equal map read before is returned, not a copy.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    internal static Dictionary<string, string>? ReadStringMap(ref JsonStream js, string what)
+    private static Dictionary<string, string>? ReadSharedStringMap(ref JsonStream js, string what)
     {
         if (!js.EnterObject(what))
         {
             return null;
         }
 
-        var map = new Dictionary<string, string>(4);
+        var pairs = js.Pool.Pairs;
+        pairs.Clear();
         while (js.NextProperty())
         {
             var key = js.PropertyName();
             var value = js.String();
-            map[key] = value ?? "";
+            pairs.Add((key, value ?? ""));
         }
 
-        return map;
+        return js.Pool.ShareMap(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(pairs));
     }
 
     /// <summary>Reads only the keys of an object (ConfigMap/Secret data); values are skipped unread.</summary>
@@ -324,7 +326,7 @@ internal static partial class KubeJsonParser
         {
             if (js.Is("matchLabels"u8))
             {
-                sel.MatchLabels = ReadStringMap(ref js, what + ".matchLabels") ?? [];
+                sel.MatchLabels = ReadSharedStringMap(ref js, what + ".matchLabels") ?? [];
             }
             else if (js.Is("matchExpressions"u8))
             {

@@ -23,7 +23,7 @@ internal static partial class KubeJsonParser
                     {
                         if (js.Is("labels"u8))
                         {
-                            template.Labels = ReadStringMap(ref js, what + ".metadata.labels") ?? [];
+                            template.Labels = ReadSharedStringMap(ref js, what + ".metadata.labels") ?? [];
                         }
                         else
                         {
@@ -70,7 +70,7 @@ internal static partial class KubeJsonParser
             }
             else if (js.Is("nodeSelector"u8))
             {
-                spec.NodeSelector = ReadStringMap(ref js, what + ".nodeSelector") ?? [];
+                spec.NodeSelector = ReadSharedStringMap(ref js, what + ".nodeSelector") ?? [];
             }
             else if (js.Is("affinity"u8))
             {
@@ -695,7 +695,7 @@ internal static partial class KubeJsonParser
             }
             else if (js.Is("podIP"u8))
             {
-                pod.PodIP = js.String();
+                pod.PodIP = js.UniqueString();
             }
             else if (js.Is("qosClass"u8))
             {

@@ -28,7 +28,10 @@ internal sealed class ModelSink
     private readonly HashSet<string> _kinds = [];
     private readonly HashSet<string> _ignoredKinds = [];
 
-    public StringPool Pool { get; } = new();
+    public ModelSink(StringPool? pool = null) => Pool = pool ?? new StringPool();
+
+    /// <summary>Interned strings; one pool per parsing thread (a pool is not thread-safe), shared by the sinks it fills.</summary>
+    public StringPool Pool { get; }
     public DateTimeOffset MaxTime { get; set; }
     public int Documents { get; set; }
     public int Items { get; private set; }

@@ -27,6 +27,7 @@ internal static class ParallelSplit
 
     private const int HeadBytes = 1 << 20;
     private const int SearchWindow = 64 << 20;
+    private const int ChunkBytes = 1 << 20;
 
     public static ReadOnlySpan<byte> RangePrefix => "{\"items\":["u8;
 
@@ -80,7 +81,7 @@ internal static class ParallelSplit
         var ranges = new List<Range>();
         long start = 0;
         string? kind = null;
-        var window = new byte[Math.Min(SearchWindow, (int)Math.Min(int.MaxValue, length))];
+        var window = new byte[ChunkBytes];
         for (var k = 1; k < parts; k++)
         {
             var from = Math.Max(length * k / parts, start + 1);
@@ -113,17 +114,27 @@ internal static class ParallelSplit
     /// </summary>
     private static string? ItemKindAt(SafeFileHandle file, long offset, string? firstKind, byte[] head, byte[] window)
     {
-        var from = Math.Max(0, offset - window.Length);
-        var n = RandomAccess.Read(file, window.AsSpan(0, (int)(offset - from)), from);
-        var at = window.AsSpan(0, n).LastIndexOf("\n{\n"u8);
-        if (at < 0)
+        var end = offset;
+        var floor = Math.Max(0, offset - SearchWindow);
+        while (end > floor)
         {
-            return from == 0 ? ItemKind(firstKind) : null;
+            var from = Math.Max(floor, end - window.Length);
+            var n = RandomAccess.Read(file, window.AsSpan(0, (int)(end - from)), from);
+            var at = window.AsSpan(0, n).LastIndexOf("\n{\n"u8);
+            if (at >= 0)
+            {
+                var headRead = RandomAccess.Read(file, head, from + at + 1);
+                return ItemKind(FirstItem(head.AsSpan(0, headRead)).Kind);
+            }
+
+            end = from + 2; // overlap: the marker may straddle two chunks
+            if (from == floor)
+            {
+                break;
+            }
         }
 
-        var headRead = RandomAccess.Read(file, head, from + at + 1);
-        var (_, kind) = FirstItem(head.AsSpan(0, headRead));
-        return ItemKind(kind);
+        return floor == 0 ? ItemKind(firstKind) : null;
     }
 
     private static string? ItemKind(string? listKind) =>
