@@ -19,16 +19,16 @@ internal sealed class StringPool
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public string Intern(ReadOnlySpan<byte> utf8)
     {
-        // Direct-mapped UTF-8 keyed cache in front of the set: a hit skips transcoding and the (Marvin-hashed) set lookup.
+        if (utf8.Length > MaxInternedBytes)
+        {
+            return Encoding.UTF8.GetString(utf8);
+        }
+
+        // A direct-mapped cache keyed by the UTF-8 bytes in front of the table: a hit is one hash and one compare.
+        var h = Hash(utf8);
         if (utf8.Length <= CachedBytes)
         {
-            var h = 2166136261u;
-            foreach (var b in utf8)
-            {
-                h = (h ^ b) * 16777619u;
-            }
-
-            var slot = (int)((h ^ (h >> 15)) & (CacheSlots - 1));
+            var slot = (int)(h & (CacheSlots - 1));
             var cached = _cacheValues[slot];
             var key = _cacheBytes.AsSpan(slot * CachedBytes, CachedBytes);
             if (cached is not null && _cacheLengths[slot] == utf8.Length && utf8.SequenceEqual(key[..utf8.Length]))
@@ -36,14 +36,14 @@ internal sealed class StringPool
                 return cached;
             }
 
-            var value = InternSlow(utf8);
+            var value = InternSlow(utf8, h);
             utf8.CopyTo(key);
             _cacheLengths[slot] = utf8.Length;
             _cacheValues[slot] = value;
             return value;
         }
 
-        return InternSlow(utf8);
+        return InternSlow(utf8, h);
     }
 
     private const int CachedBytes = 64;
@@ -52,23 +52,98 @@ internal sealed class StringPool
     private readonly int[] _cacheLengths = new int[CacheSlots];
     private readonly string?[] _cacheValues = new string?[CacheSlots];
 
-    private string InternSlow(ReadOnlySpan<byte> utf8)
+    // The table behind the cache: chained, keyed by the UTF-8 hash; ASCII keys compare bytes to chars without transcoding.
+    private static readonly ulong Seed = (ulong)Random.Shared.NextInt64() | 1;
+    private int[] _buckets = new int[1024]; // 1-based entry index; 0 = empty
+    private Entry[] _entries = new Entry[1024];
+    private int _count;
+
+    private struct Entry
     {
-        if (utf8.Length > MaxInternedBytes)
+        public uint Hash;
+        public int Next;
+        public string Value;
+    }
+
+    /// <summary>A fast, per-process seeded hash of UTF-8 bytes (8 bytes per step).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static uint Hash(ReadOnlySpan<byte> s)
+    {
+        const ulong K = 0x9E3779B97F4A7C15;
+        var h = Seed ^ ((ulong)s.Length * K);
+        while (s.Length >= 8)
         {
-            return Encoding.UTF8.GetString(utf8);
+            h = (h ^ System.Runtime.InteropServices.MemoryMarshal.Read<ulong>(s)) * K;
+            h ^= h >> 29;
+            s = s[8..];
         }
 
-        Span<char> chars = stackalloc char[MaxInternedBytes];
-        var n = Encoding.UTF8.GetChars(utf8, chars);
-        if (_lookup.TryGetValue(chars[..n], out var s))
+        if (s.Length >= 4)
         {
-            return s;
+            h = (h ^ System.Runtime.InteropServices.MemoryMarshal.Read<uint>(s)) * K;
+            h ^= h >> 29;
+            s = s[4..];
         }
 
-        s = new string(chars[..n]);
-        _set.Add(s);
-        return s;
+        foreach (var b in s)
+        {
+            h = (h ^ b) * K;
+        }
+
+        h ^= h >> 32;
+        h *= K;
+        return (uint)(h >> 32);
+    }
+
+    private string InternSlow(ReadOnlySpan<byte> utf8, uint h)
+    {
+        if (!System.Text.Ascii.IsValid(utf8))
+        {
+            // Rare: non-ASCII text goes through the transcoding set.
+            Span<char> chars = stackalloc char[MaxInternedBytes];
+            var n = Encoding.UTF8.GetChars(utf8, chars);
+            if (_lookup.TryGetValue(chars[..n], out var existing))
+            {
+                return existing;
+            }
+
+            var added = new string(chars[..n]);
+            _set.Add(added);
+            return added;
+        }
+
+        for (var i = _buckets[h & (uint)(_buckets.Length - 1)]; i > 0; i = _entries[i - 1].Next)
+        {
+            ref var e = ref _entries[i - 1];
+            if (e.Hash == h && e.Value.Length == utf8.Length && System.Text.Ascii.Equals(utf8, e.Value))
+            {
+                return e.Value;
+            }
+        }
+
+        var value = string.Create(utf8.Length, utf8, static (chars, bytes) => System.Text.Ascii.ToUtf16(bytes, chars, out _)); // ASCII: one char per byte
+        Add(value, h);
+        return value;
+    }
+
+    private void Add(string value, uint h)
+    {
+        if (_count == _entries.Length)
+        {
+            Array.Resize(ref _entries, _count * 2);
+            _buckets = new int[_entries.Length];
+            for (var i = 0; i < _count; i++)
+            {
+                ref var e = ref _entries[i];
+                ref var b = ref _buckets[e.Hash & (uint)(_buckets.Length - 1)];
+                e.Next = b;
+                b = i + 1;
+            }
+        }
+
+        ref var bucket = ref _buckets[h & (uint)(_buckets.Length - 1)];
+        _entries[_count] = new Entry { Hash = h, Next = bucket, Value = value };
+        bucket = ++_count;
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
