@@ -52,6 +52,7 @@ public static class RemedyIds
     public const string RemoveHostnamePin = "remove-hostname-pin";
     public const string DeleteStuckPod = "delete-stuck-pod";
     public const string FixProbePort = "fix-probe-port";
+    public const string FixProbePath = "fix-probe-path";
     public const string RaiseInitialDelay = "raise-initial-delay";
     public const string ScaleDownLowPriority = "scale-down-low-priority";
     public const string Escalate = "escalate";
@@ -59,7 +60,7 @@ public static class RemedyIds
     public static readonly IReadOnlyList<string> All =
     [
         RaiseMemoryLimit, Rollback, SetImage, LowerRequests, ScaleDown, SaferStrategy, RemoveHostnamePin,
-        DeleteStuckPod, FixProbePort, RaiseInitialDelay, ScaleDownLowPriority,
+        DeleteStuckPod, FixProbePort, FixProbePath, RaiseInitialDelay, ScaleDownLowPriority,
     ];
 }
 
