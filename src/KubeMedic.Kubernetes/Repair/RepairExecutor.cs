@@ -65,7 +65,7 @@ public sealed record RepairRequest
 /// Applies remedy plans: dry run (diff + kubectl, audited as planned), or apply -> verify -> undo on failure, each phase appended
 /// to the audit log before the next step so a crash leaves an honest record.
 /// </summary>
-public sealed class RepairExecutor(KubeObjectApi api, AuditLog audit, TimeProvider time)
+public sealed class RepairExecutor(KubeObjectApi api, IAuditStore audit, TimeProvider time)
 {
     public static string NewActionId(TimeProvider time) => $"{time.GetUtcNow():yyyyMMddTHHmmssfff}-{Convert.ToHexString(RandomNumberGenerator.GetBytes(3)).ToLowerInvariant()}";
 
