@@ -145,11 +145,18 @@ internal static partial class ProbeRemedy
         var newDelay = (int)Math.Min(opt.MaxInitialDelaySeconds, Math.Max(opt.MinInitialDelaySeconds, Math.Max(delay * 2L, run * 2L)));
         var patch = RemedyEngine.ContainerPatch(target, name, new JsonObject { ["livenessProbe"] = new JsonObject { ["initialDelaySeconds"] = newDelay } });
         var undo = RemedyEngine.ContainerPatch(target, name, new JsonObject { ["livenessProbe"] = new JsonObject { ["initialDelaySeconds"] = probe.ContainsKey("initialDelaySeconds") ? delay : null } });
+        // Verification must outlast the slower rollout: every round of new pods waits up to the new delay (plus a readiness period).
+        var replicas = Math.Max(1, target.Replicas());
+        var rounds = (replicas + Math.Max(1, KubeJson.PodsTouchedAtOnce(target)) - 1) / Math.Max(1, KubeJson.PodsTouchedAtOnce(target));
+        var readinessPeriod = RemedyEngine.PickContainer(finding, ctx)?.Int("readinessProbe", "periodSeconds") ?? 10;
         return Probe(finding, target, RemedyIds.RaiseInitialDelay, patch, undo,
             $"container {name} is killed before it starts listening: the liveness probe gets \"connection refused\", the run lasted {run}s and ended with exit code {facts.ExitCode}, and the container never became Ready. "
                 + $"initialDelaySeconds {delay} -> {newDelay} (rule: max({opt.MinInitialDelaySeconds}, 2 x current, 2 x the {run}s run), at most {opt.MaxInitialDelaySeconds}) gives the start time to finish"
                 + (newDelay == opt.MaxInitialDelaySeconds ? " (capped)" : "") + "; a startupProbe is the better long-term fix",
-            $"restore initialDelaySeconds {delay}", RemedyRisk.Low);
+            $"restore initialDelaySeconds {delay}", RemedyRisk.Low) with
+        {
+            MinVerifyWindow = TimeSpan.FromSeconds((rounds * (newDelay + readinessPeriod)) + 30),
+        };
     }
 
     private static bool Declares(List<JsonObject> ports, JsonValue port) =>

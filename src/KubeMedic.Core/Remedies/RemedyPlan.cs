@@ -112,5 +112,11 @@ public sealed record RemedyPlan
     /// <summary>The replica count after the change (equal to <see cref="CurrentReplicas"/> unless the plan scales).</summary>
     public int ResultingReplicas { get; init; }
 
+    /// <summary>
+    /// The least time verification must allow for this change, when it makes the rollout slower than usual (raise-initial-delay:
+    /// every new pod waits the new delay before it can become Ready). The executor verifies for the larger of this and its window.
+    /// </summary>
+    public TimeSpan? MinVerifyWindow { get; init; }
+
     public bool IsEscalation => Action == RemedyAction.Escalate;
 }

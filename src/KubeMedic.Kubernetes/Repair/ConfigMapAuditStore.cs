@@ -305,6 +305,11 @@ public sealed partial class ConfigMapAuditStore : IAuditStore
         {
             return null;
         }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized)
+        {
+            throw new UnauthorizedAccessException(
+                $"audit configmap {Namespace}/{Name}: {(int)ex.Response.StatusCode} {ex.Response.StatusCode}; the audit store needs get and update on it (deploy/rbac.yaml, Role kubemedic-audit)", ex);
+        }
     }
 
     private async Task<T> WithTransientRetry<T>(Func<Task<T>> call, CancellationToken ct)

@@ -142,6 +142,11 @@ public sealed class RepairExecutor(KubeObjectApi api, IAuditStore audit, TimePro
     public async Task<RepairOutcome> VerifyAndSettleAsync(RepairRequest request, string actionId, DateTimeOffset appliedAt, string diff, VerifyOptions verify, CancellationToken ct)
     {
         var plan = request.Plan;
+        if (plan.MinVerifyWindow is { } least && least > verify.Window)
+        {
+            verify = verify with { Window = least }; // a change that slows the rollout (raise-initial-delay) gets the time it needs
+        }
+
         var verifier = new RolloutVerifier(api, time);
         var result = await verifier.VerifyAsync(request.Workload, appliedAt, verify, ct);
         if (result.Passed)

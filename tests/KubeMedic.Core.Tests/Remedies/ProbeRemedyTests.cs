@@ -95,6 +95,7 @@ public sealed class ProbeRemedyTests
         plan.Why.ShouldContain("initialDelaySeconds 5 -> 50");
         var after = Container(AppliedAndUndone(plan, c.Deployment));
         after["livenessProbe"]!["initialDelaySeconds"]!.GetValue<int>().ShouldBe(50); // max(30, 2 x 5, 2 x 25s run); the app needs 45s
+        plan.MinVerifyWindow.ShouldBe(TimeSpan.FromSeconds((3 * (50 + 10)) + 30)); // 3 replicas one at a time, each waits 50s + a readiness period
     }
 
     [Fact]
