@@ -88,8 +88,9 @@ public static class AuditStores
     private const string ServiceAccountNamespaceFile = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
 
     /// <summary>
-    /// <c>--audit-configmap NAMESPACE/NAME</c> → that ConfigMap; <c>--audit-dir</c> → that folder; neither: in-cluster the
-    /// <see cref="DefaultConfigMapName"/> ConfigMap of the pod's namespace, outside the folder <see cref="AuditLog.DefaultDirectory"/>.
+    /// <c>--audit-configmap NAMESPACE/NAME</c> → that ConfigMap; <c>--audit-dir</c> → that folder; neither: in-cluster (running in a pod
+    /// and talking to that pod's own cluster) the <see cref="DefaultConfigMapName"/> ConfigMap of the pod's namespace, otherwise the folder
+    /// <see cref="AuditLog.DefaultDirectory"/>.
     /// </summary>
     public static async Task<IAuditStore> OpenAsync(IKubernetes client, string? auditDir, string? auditConfigMap, TimeProvider time, TextWriter? log, CancellationToken ct)
     {
@@ -100,14 +101,25 @@ public static class AuditStores
             return await ConfigMapAuditStore.OpenAsync(client, ns, name, new ConfigMapAuditOptions { Time = time, Log = log }, ct);
         }
 
-        if (auditDir is null && KubernetesClientConfiguration.IsInCluster() && File.Exists(ServiceAccountNamespaceFile))
+        var inCluster = auditDir is null && KubernetesClientConfiguration.IsInCluster() && File.Exists(ServiceAccountNamespaceFile);
+        var podNamespace = inCluster ? (await File.ReadAllTextAsync(ServiceAccountNamespaceFile, ct)).Trim() : null;
+        if (auditDir is null && DefaultNamespace(client, inCluster, Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_HOST"), podNamespace) is { } podNs)
         {
-            var ns = (await File.ReadAllTextAsync(ServiceAccountNamespaceFile, ct)).Trim();
-            return await ConfigMapAuditStore.OpenAsync(client, ns, DefaultConfigMapName, new ConfigMapAuditOptions { Time = time, Log = log }, ct);
+            return await ConfigMapAuditStore.OpenAsync(client, podNs, DefaultConfigMapName, new ConfigMapAuditOptions { Time = time, Log = log }, ct);
         }
 
         return new AuditLog(auditDir, time);
     }
+
+    /// <summary>
+    /// The namespace of the default audit ConfigMap: the pod's, when running in a pod and talking to that pod's own cluster (the client's
+    /// host is <c>$KUBERNETES_SERVICE_HOST</c>); null otherwise (a kubeconfig pointing at another cluster keeps the file store).
+    /// </summary>
+    internal static string? DefaultNamespace(IKubernetes client, bool inCluster, string? serviceHost, string? podNamespace) =>
+        inCluster && podNamespace is { Length: > 0 } && serviceHost is { Length: > 0 }
+        && string.Equals(client.BaseUri?.Host.Trim('[', ']'), serviceHost.Trim('[', ']'), StringComparison.OrdinalIgnoreCase)
+            ? podNamespace
+            : null;
 
     /// <summary>Checks the flags before any cluster call: not both, and a well-formed NAMESPACE/NAME (one-line error, exit 2).</summary>
     public static void Validate(string? auditDir, string? auditConfigMap)

@@ -163,6 +163,17 @@ public sealed class ConfigMapAuditStoreTests : IAsyncLifetime
         (await Open()).Read().Select(e => e.ActionId).ShouldNotContain("new8");
     }
 
+    [Theory]
+    [InlineData(true, "10.96.0.1", "https://10.96.0.1:443", "kubemedic")] // in a pod, the pod's own cluster: ConfigMap in the pod's namespace
+    [InlineData(true, "10.96.0.1", "https://api.other.example:6443", null)] // in a pod, but a kubeconfig for another cluster: files
+    [InlineData(false, "10.96.0.1", "https://10.96.0.1:443", null)] // not in a pod: files
+    [InlineData(true, null, "https://10.96.0.1:443", null)]
+    public void In_cluster_default_is_the_configmap_only_for_the_pods_own_cluster(bool inCluster, string? serviceHost, string url, string? expected)
+    {
+        using var client = new k8s.Kubernetes(new KubernetesClientConfiguration { Host = url });
+        AuditStores.DefaultNamespace(client, inCluster, serviceHost, "kubemedic").ShouldBe(expected);
+    }
+
     [Fact]
     public void Bad_configmap_flag_is_a_one_line_user_error()
     {
