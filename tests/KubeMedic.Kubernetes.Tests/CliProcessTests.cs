@@ -116,6 +116,8 @@ public sealed class CliProcessTests : IAsyncLifetime
         { "bad rubric", ["triage", "--snapshot", "{truncated}", "--rubric", "{missing}"] },
         { "snapshot save without a live cluster", ["snapshot", "save", "-o", "{missing}"] },
         { "unknown flag", ["diagnose", "--frobnicate"] },
+        { "bad audit configmap", ["fix", "--code", "oom-killed", "--object", "Deployment/production/order-service", "--audit-configmap", "no-namespace"] },
+        { "two audit stores", ["autopilot", "--once", "--audit-configmap", "kubemedic/kubemedic-audit", "--audit-dir", "{emptydir}"] },
     };
 
     [Theory]

@@ -30,14 +30,15 @@ internal static class FixCommand
         var apply = new Option<bool>("--apply") { Description = "Apply the patch, verify the rollout, undo it if verification fails." };
         var yes = new Option<bool>("--yes", "-y") { Description = "Do not ask for confirmation before applying." };
         var image = new Option<string?>("--image") { Description = "image-pull: set this image instead of rolling back." };
-        var auditDir = new Option<string?>("--audit-dir") { Description = "Audit log folder (default ~/.kubemedic/audit, or $KUBEMEDIC_AUDIT_DIR)." };
+        var auditDir = new Option<string?>("--audit-dir") { Description = "Audit log folder (default outside a cluster: ~/.kubemedic/audit, or $KUBEMEDIC_AUDIT_DIR)." };
+        var auditConfigMap = new Option<string?>("--audit-configmap") { Description = "Append the audit log to this ConfigMap, NAMESPACE/NAME (default in-cluster: kubemedic-audit in the pod's namespace)." };
         var window = new Option<string>("--verify-window") { Description = "How long to wait for the repair to prove healthy.", DefaultValueFactory = _ => "2m" };
         var stable = new Option<string>("--verify-stable") { Description = "How long the repaired workload must stay healthy.", DefaultValueFactory = _ => "10s" };
         var cluster = new ClusterOptions();
         var output = new OutputOptions();
         var command = new Command("fix", "Plan, dry-run or apply the remedy for a finding: diff, kubectl equivalent, verify, undo, audit.");
         command.Arguments.Add(findingId);
-        foreach (var o in new Option[] { code, obj, dryRun, apply, yes, image, auditDir, window, stable })
+        foreach (var o in new Option[] { code, obj, dryRun, apply, yes, image, auditDir, auditConfigMap, window, stable })
         {
             command.Options.Add(o);
         }
@@ -52,6 +53,7 @@ internal static class FixCommand
                 throw new UserInputException("--apply and --dry-run cannot be combined");
             }
 
+            AuditStores.Validate(parse.GetValue(auditDir), parse.GetValue(auditConfigMap));
             var format = output.Read(parse);
             var verify = new VerifyOptions
             {
@@ -76,7 +78,7 @@ internal static class FixCommand
 
             var resolved = await new RemedyContextBuilder(api).BuildAsync(finding, RemedyOptions.Default, time.GetUtcNow(), parse.GetValue(image), ct);
             var plans = RemedyEngine.Plan(finding, resolved.Context);
-            var audit = new AuditLog(parse.GetValue(auditDir), time);
+            var audit = await AuditStores.OpenAsync(client, parse.GetValue(auditDir), parse.GetValue(auditConfigMap), time, Console.Error, ct);
             var executor = new RepairExecutor(api, audit, time);
             var color = !Console.IsOutputRedirected && format == OutputFormat.Table && Environment.GetEnvironmentVariable("NO_COLOR") is null;
             var actor = AuditLog.CurrentActor("fix");
@@ -155,7 +157,7 @@ internal static class FixCommand
                         Console.Out.WriteLine($"  - {check}");
                     }
 
-                    Console.Out.WriteLine($"audit: {audit.Directory} (action {outcome.ActionId})");
+                    Console.Out.WriteLine($"audit: {audit.Location} (action {outcome.ActionId})");
                 }
 
                 if (outcome.Result != RepairResult.Succeeded)

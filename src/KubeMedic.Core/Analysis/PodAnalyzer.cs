@@ -336,11 +336,31 @@ public sealed partial class PodAnalyzer : IAnalyzer
             evidence.Add(Quote.State(pod, cs, last, "lastState"));
         }
 
+        // What the probe remedy reads: how long the killed run lasted, whether the container was Ready, the readiness probe and
+        // its failures (a passing readiness path on the same port is the candidate when the liveness path gets 404), the ports.
+        if (cs.LastState is { IsTerminated: true, StartedAt: { } started, FinishedAt: { } finished } && finished >= started)
+        {
+            evidence.Add(new Evidence(EvidenceSource.Status, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"container {cs.Name} last run lasted {(long)(finished - started).TotalSeconds}s (startedAt={Quote.Time(started)} finishedAt={Quote.Time(finished)}, exitCode={cs.LastState.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}); Ready now: {(cs.Ready ? "true" : "false")}")));
+        }
+
         if (spec?.Liveness is { } probe)
         {
             evidence.Add(new Evidence(EvidenceSource.Spec, $"container {cs.Name} livenessProbe: {probe}"));
         }
 
+        if (spec?.Readiness is { } readiness)
+        {
+            evidence.Add(new Evidence(EvidenceSource.Spec, $"container {cs.Name} readinessProbe: {readiness}"));
+        }
+
+        if (spec is { Ports.Count: > 0 })
+        {
+            evidence.Add(new Evidence(EvidenceSource.Spec, $"container {cs.Name} ports: {string.Join(", ", spec.Ports.Select(p => $"{p.Port}/{p.Protocol}" + (p.Name is null ? "" : $" ({p.Name})")))}"));
+        }
+
+        evidence.AddRange(events.Where(e => e.Reason == "Unhealthy" && e.Message.Contains("Readiness probe failed", StringComparison.OrdinalIgnoreCase)
+                                            && (e.FieldPath is null || e.FieldPath.Contains(cs.Name, StringComparison.Ordinal))).Take(1).Select(Quote.Event));
         AddLogEvidence(ctx, pod, cs.Name, evidence, 3);
         var slowStart = spec?.Liveness is { InitialDelaySeconds: < 10 } && spec.Startup is null;
         return new PodIssue(pod, FindingCodes.LivenessRestarts, slowStart ? "probe-too-early" : "probe-failing", Severity.Medium,

@@ -52,6 +52,7 @@ public static class RemedyIds
     public const string RemoveHostnamePin = "remove-hostname-pin";
     public const string DeleteStuckPod = "delete-stuck-pod";
     public const string FixProbePort = "fix-probe-port";
+    public const string FixProbePath = "fix-probe-path";
     public const string RaiseInitialDelay = "raise-initial-delay";
     public const string ScaleDownLowPriority = "scale-down-low-priority";
     public const string Escalate = "escalate";
@@ -59,7 +60,7 @@ public static class RemedyIds
     public static readonly IReadOnlyList<string> All =
     [
         RaiseMemoryLimit, Rollback, SetImage, LowerRequests, ScaleDown, SaferStrategy, RemoveHostnamePin,
-        DeleteStuckPod, FixProbePort, RaiseInitialDelay, ScaleDownLowPriority,
+        DeleteStuckPod, FixProbePort, FixProbePath, RaiseInitialDelay, ScaleDownLowPriority,
     ];
 }
 
@@ -110,6 +111,12 @@ public sealed record RemedyPlan
 
     /// <summary>The replica count after the change (equal to <see cref="CurrentReplicas"/> unless the plan scales).</summary>
     public int ResultingReplicas { get; init; }
+
+    /// <summary>
+    /// The least time verification must allow for this change, when it makes the rollout slower than usual (raise-initial-delay:
+    /// every new pod waits the new delay before it can become Ready). The executor verifies for the larger of this and its window.
+    /// </summary>
+    public TimeSpan? MinVerifyWindow { get; init; }
 
     public bool IsEscalation => Action == RemedyAction.Escalate;
 }

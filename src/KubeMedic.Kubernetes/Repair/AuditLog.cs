@@ -10,7 +10,7 @@ namespace KubeMedic.Kubernetes.Repair;
 /// given directory). Every append is flushed to disk (fsync) before it returns. It is also the durable rate-limit store: the
 /// autopilot rebuilds its <see cref="ActionHistory"/> from it after a restart.
 /// </summary>
-public sealed class AuditLog
+public sealed class AuditLog : IAuditStore
 {
     private static readonly SemaphoreSlim Gate = new(1, 1);
 
@@ -33,6 +33,8 @@ public sealed class AuditLog
 
     public string Directory { get; }
 
+    public string Location => Directory;
+
     public static string DefaultDirectory() =>
         Environment.GetEnvironmentVariable("KUBEMEDIC_AUDIT_DIR") is { Length: > 0 } env
             ? env
@@ -50,8 +52,7 @@ public sealed class AuditLog
 
     public async Task AppendAsync(AuditEntry entry, CancellationToken cancellationToken = default)
     {
-        var safe = entry with { Before = Redactor.Redact(entry.Before), After = Redactor.Redact(entry.After) };
-        var line = JsonSerializer.Serialize(safe, Json) + "\n";
+        var line = AuditRecords.Line(entry) + "\n";
         var bytes = Encoding.UTF8.GetBytes(line);
         System.IO.Directory.CreateDirectory(Directory);
         var path = Path.Combine(Directory, $"{entry.At.UtcDateTime:yyyy-MM-dd}.jsonl");
@@ -127,29 +128,6 @@ public sealed class AuditLog
         return entries.OrderBy(e => e.At).ToList();
     }
 
-    /// <summary>
-    /// The rate-limit history: one record per non-dry-run action, its outcome taken from its last phase. An action whose last phase
-    /// is <see cref="AuditPhase.Applying"/> or <see cref="AuditPhase.Applied"/> is still in progress (or was interrupted).
-    /// </summary>
-    public ActionHistory History(DateTimeOffset now, TimeSpan lookback)
-    {
-        var actions = Read(now - lookback)
-            .Where(e => !e.DryRun && e.WorkloadKey is not null && e.Phase is not (AuditPhase.Planned or AuditPhase.Escalated or AuditPhase.Denied))
-            .GroupBy(e => e.ActionId)
-            .Select(g =>
-            {
-                var first = g.First();
-                var last = g.Last();
-                var outcome = last.Phase switch
-                {
-                    AuditPhase.Verified => ActionOutcome.Succeeded,
-                    AuditPhase.VerificationFailed or AuditPhase.Undone => ActionOutcome.VerificationFailed,
-                    AuditPhase.ApplyFailed => ActionOutcome.ApplyFailed,
-                    _ => ActionOutcome.InProgress,
-                };
-                return new ActionRecord(first.At, first.WorkloadKey!, first.Remedy ?? "", outcome, last.IsTerminal ? last.At : null);
-            })
-            .ToList();
-        return new ActionHistory { Actions = actions };
-    }
+    /// <summary>The rate-limit history (<see cref="AuditRecords.History"/>) over the entries of the last <paramref name="lookback"/>.</summary>
+    public ActionHistory History(DateTimeOffset now, TimeSpan lookback) => AuditRecords.History(Read(now - lookback));
 }

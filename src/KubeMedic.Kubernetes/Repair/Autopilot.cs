@@ -84,7 +84,7 @@ public sealed class Autopilot
     private readonly KubeObjectApi _api;
     private readonly ClusterInformers _informers;
     private readonly IFindingDetector _detector;
-    private readonly AuditLog _audit;
+    private readonly IAuditStore _audit;
     private readonly IReadOnlyList<INotificationSink> _sinks;
     private readonly IAutopilotMetrics _metrics;
     private readonly TimeProvider _time;
@@ -105,7 +105,7 @@ public sealed class Autopilot
     private int _rolledBack;
     private int _dryRunPlans;
 
-    public Autopilot(KubeObjectApi api, ClusterInformers informers, IFindingDetector detector, AuditLog audit,
+    public Autopilot(KubeObjectApi api, ClusterInformers informers, IFindingDetector detector, IAuditStore audit,
         IReadOnlyList<INotificationSink> sinks, IAutopilotMetrics metrics, TimeProvider time, AutopilotOptions options)
     {
         _api = api;

@@ -65,7 +65,7 @@ public sealed record RepairRequest
 /// Applies remedy plans: dry run (diff + kubectl, audited as planned), or apply -> verify -> undo on failure, each phase appended
 /// to the audit log before the next step so a crash leaves an honest record.
 /// </summary>
-public sealed class RepairExecutor(KubeObjectApi api, AuditLog audit, TimeProvider time)
+public sealed class RepairExecutor(KubeObjectApi api, IAuditStore audit, TimeProvider time)
 {
     public static string NewActionId(TimeProvider time) => $"{time.GetUtcNow():yyyyMMddTHHmmssfff}-{Convert.ToHexString(RandomNumberGenerator.GetBytes(3)).ToLowerInvariant()}";
 
@@ -142,6 +142,11 @@ public sealed class RepairExecutor(KubeObjectApi api, AuditLog audit, TimeProvid
     public async Task<RepairOutcome> VerifyAndSettleAsync(RepairRequest request, string actionId, DateTimeOffset appliedAt, string diff, VerifyOptions verify, CancellationToken ct)
     {
         var plan = request.Plan;
+        if (plan.MinVerifyWindow is { } least && least > verify.Window)
+        {
+            verify = verify with { Window = least }; // a change that slows the rollout (raise-initial-delay) gets the time it needs
+        }
+
         var verifier = new RolloutVerifier(api, time);
         var result = await verifier.VerifyAsync(request.Workload, appliedAt, verify, ct);
         if (result.Passed)

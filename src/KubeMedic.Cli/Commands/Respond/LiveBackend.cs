@@ -338,6 +338,7 @@ internal sealed class LiveBackend(IKubernetes client, string description, Func<C
             RemedyIds.RemoveHostnamePin => "Remove the hostname pin",
             RemedyIds.DeleteStuckPod => "Delete the stuck pod",
             RemedyIds.FixProbePort => "Fix the probe port",
+            RemedyIds.FixProbePath => "Fix the probe path",
             RemedyIds.RaiseInitialDelay => "Raise the probe's initial delay",
             RemedyIds.ScaleDownLowPriority => "Scale down low-priority workloads",
             _ => plan.Remedy,
