@@ -5,6 +5,7 @@ using KubeMedic.Bench;
 // kubemedic benchmarks (see bench/README.md):
 //   generate FILE [--nodes N] [--pods N] [--events N]   write a kubectl-shaped v1 List
 //   floor FILE                                         a bare Utf8JsonReader pass over FILE (the floor)
+//   profile FILE                                       load + analyzer timings, GC counts; KM_ALLOC=1 adds allocations by type
 if (args.Length >= 2 && args[0] == "generate")
 {
     int Arg(string name, int fallback) => Array.IndexOf(args, name) is var i && i > 0 && i + 1 < args.Length ? int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture) : fallback;
@@ -24,11 +25,6 @@ if (args.Length >= 2 && args[0] == "floor")
 
 if (args.Length >= 2 && args[0] == "profile")
 {
-    if (Environment.GetEnvironmentVariable("KM_NOGC") is { Length: > 0 } nogc)
-    {
-        Console.WriteLine($"  no-GC region: {GC.TryStartNoGCRegion(long.Parse(nogc, System.Globalization.CultureInfo.InvariantCulture))}");
-    }
-
     using var allocations = Environment.GetEnvironmentVariable("KM_ALLOC") is { Length: > 0 } ? new AllocationSampler() : null;
     var sw = Stopwatch.StartNew();
     var model = KubeMedic.Core.Model.ClusterModelBuilder.Load(args[1]);
