@@ -98,6 +98,16 @@ public sealed class ContainerSpec
     public ProbeSummary? Startup { get; internal set; }
     public IReadOnlyList<EnvRef> EnvRefs { get; internal set; } = [];
     public IReadOnlyList<ContainerPort> Ports { get; internal set; } = [];
+
+    /// <summary>A hash of everything <see cref="SameAs"/> compares.</summary>
+    internal int ContentHash() =>
+        HashCode.Combine(Name, Image, Requests, Limits, Readiness, Liveness, EnvRefs.Count, Ports.Count);
+
+    /// <summary>True if every field is equal (replicas of one template): the parser then keeps one instance.</summary>
+    internal bool SameAs(ContainerSpec o) =>
+        Name == o.Name && Image == o.Image && Requests == o.Requests && Limits == o.Limits && MemoryLimitText == o.MemoryLimitText
+        && CpuRequestText == o.CpuRequestText && MemoryRequestText == o.MemoryRequestText && Readiness == o.Readiness
+        && Liveness == o.Liveness && Startup == o.Startup && EnvRefs.SequenceEqual(o.EnvRefs) && Ports.SequenceEqual(o.Ports);
 }
 
 /// <summary>A node selector requirement from required node affinity (key operator values).</summary>

@@ -217,6 +217,139 @@ internal sealed class StringPool
         return map;
     }
 
+    private readonly Dictionary<(Type, int), object> _lists = [];
+
+    /// <summary>
+    /// Returns an equal list read before; its elements must come from <see cref="Share{T}"/>, so equal elements are the
+    /// same instance and identity compares them.
+    /// </summary>
+    public List<T> ShareList<T>(List<T> list)
+        where T : class
+    {
+        if (list.Count == 0 || list.Count > 32)
+        {
+            return list;
+        }
+
+        var h = list.Count;
+        foreach (var item in list)
+        {
+            h = HashCode.Combine(h, System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(item));
+        }
+
+        ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_lists, (typeof(T), h), out var exists);
+        if (!exists)
+        {
+            slot = list;
+            return list;
+        }
+
+        if (slot is List<T> one)
+        {
+            if (SameItems(one, list))
+            {
+                return one;
+            }
+
+            slot = new List<List<T>> { one, list };
+            return list;
+        }
+
+        var many = (List<List<T>>)slot!;
+        foreach (var candidate in many)
+        {
+            if (SameItems(candidate, list))
+            {
+                return candidate;
+            }
+        }
+
+        many.Add(list);
+        return list;
+    }
+
+    private static bool SameItems<T>(List<T> a, List<T> b)
+        where T : class
+    {
+        if (a.Count != b.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < a.Count; i++)
+        {
+            if (!ReferenceEquals(a[i], b[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private readonly Dictionary<int, object> _containerLists = [];
+
+    /// <summary>
+    /// Returns an equal container list read before (the replicas of a template carry the same containers), so the model
+    /// keeps one instance: fewer objects survive into the older GC generations.
+    /// </summary>
+    public List<ContainerSpec> ShareContainers(List<ContainerSpec> list)
+    {
+        var h = list.Count;
+        foreach (var c in list)
+        {
+            h = HashCode.Combine(h, c.ContentHash());
+        }
+
+        ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_containerLists, h, out var exists);
+        if (!exists)
+        {
+            slot = list;
+            return list;
+        }
+
+        if (slot is List<ContainerSpec> one)
+        {
+            if (SameContainers(one, list))
+            {
+                return one;
+            }
+
+            slot = new List<List<ContainerSpec>> { one, list };
+            return list;
+        }
+
+        var many = (List<List<ContainerSpec>>)slot!;
+        foreach (var candidate in many)
+        {
+            if (SameContainers(candidate, list))
+            {
+                return candidate;
+            }
+        }
+
+        many.Add(list);
+        return list;
+    }
+
+    private static bool SameContainers(List<ContainerSpec> a, List<ContainerSpec> b)
+    {
+        if (a.Count != b.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < a.Count; i++)
+        {
+            if (!a[i].SameAs(b[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     private static bool Matches(Dictionary<string, string> map, ReadOnlySpan<(string Key, string Value)> pairs)
     {
         if (map.Count != pairs.Length)

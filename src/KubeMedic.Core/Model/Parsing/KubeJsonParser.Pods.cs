@@ -171,7 +171,7 @@ internal static partial class KubeJsonParser
             list.Add(c);
         }
 
-        return list;
+        return js.Pool.ShareContainers(list);
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -533,7 +533,7 @@ internal static partial class KubeJsonParser
             list.Add(js.Pool.Share(new Toleration(key, op ?? "Equal", value, effect)));
         }
 
-        return list;
+        return js.Pool.ShareList(list);
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -621,7 +621,7 @@ internal static partial class KubeJsonParser
             }
         }
 
-        return list;
+        return js.Pool.ShareList(list);
     }
 
     private static void ReadVolumeSource(ref JsonStream js, string kind, ReadOnlySpan<byte> nameProperty, List<(string, string, bool)> into)
