@@ -1419,7 +1419,7 @@ internal static partial class KubeJsonParser
             }
         }
 
-        d.Involved = new ObjectRef(kind ?? "", string.IsNullOrEmpty(ns) ? null : ns, name ?? "");
+        d.Involved = js.Pool.Share(new ObjectRef(kind ?? "", string.IsNullOrEmpty(ns) ? null : ns, name ?? ""));
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
