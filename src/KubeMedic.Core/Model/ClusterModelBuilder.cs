@@ -498,7 +498,7 @@ public sealed class ClusterModelBuilder
     }
 
     /// <summary>Makes a non-seekable stream (stdin) peekable: the first bytes are held in memory and can be re-read.</summary>
-    private sealed class PrefixStream(byte[] prefix, int prefixLength, Stream inner) : Stream
+    private sealed class PrefixStream(byte[] prefix, int prefixLength, Stream inner) : ReadOnlyStream
     {
         private int _position;
         private bool _rewound;
@@ -516,10 +516,7 @@ public sealed class ClusterModelBuilder
             return new PrefixStream(prefix, n, inner);
         }
 
-        public override bool CanRead => true;
         public override bool CanSeek => !_rewound || _position < prefixLength;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
 
         public override long Position
         {
@@ -551,12 +548,5 @@ public sealed class ClusterModelBuilder
             return read;
         }
 
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

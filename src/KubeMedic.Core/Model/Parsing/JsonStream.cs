@@ -237,35 +237,43 @@ internal sealed class StringPool
             h = HashCode.Combine(h, System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(item));
         }
 
-        ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_lists, (typeof(T), h), out var exists);
+        return Dedup(_lists, (typeof(T), h), list, SameItems);
+    }
+
+    /// <summary>The instance under <paramref name="key"/> that <paramref name="same"/> matches, else <paramref name="value"/> (then kept).</summary>
+    private static T Dedup<TKey, T>(Dictionary<TKey, object> table, TKey key, T value, Func<T, T, bool> same)
+        where TKey : notnull
+        where T : class
+    {
+        ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(table, key, out var exists);
         if (!exists)
         {
-            slot = list;
-            return list;
+            slot = value;
+            return value;
         }
 
-        if (slot is List<T> one)
+        if (slot is T one)
         {
-            if (SameItems(one, list))
+            if (same(one, value))
             {
                 return one;
             }
 
-            slot = new List<List<T>> { one, list };
-            return list;
+            slot = new List<T> { one, value };
+            return value;
         }
 
-        var many = (List<List<T>>)slot!;
+        var many = (List<T>)slot!;
         foreach (var candidate in many)
         {
-            if (SameItems(candidate, list))
+            if (same(candidate, value))
             {
                 return candidate;
             }
         }
 
-        many.Add(list);
-        return list;
+        many.Add(value);
+        return value;
     }
 
     private static bool SameItems<T>(List<T> a, List<T> b)
@@ -301,35 +309,7 @@ internal sealed class StringPool
             h = HashCode.Combine(h, c.ContentHash());
         }
 
-        ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_containerLists, h, out var exists);
-        if (!exists)
-        {
-            slot = list;
-            return list;
-        }
-
-        if (slot is List<ContainerSpec> one)
-        {
-            if (SameContainers(one, list))
-            {
-                return one;
-            }
-
-            slot = new List<List<ContainerSpec>> { one, list };
-            return list;
-        }
-
-        var many = (List<List<ContainerSpec>>)slot!;
-        foreach (var candidate in many)
-        {
-            if (SameContainers(candidate, list))
-            {
-                return candidate;
-            }
-        }
-
-        many.Add(list);
-        return list;
+        return Dedup(_containerLists, h, list, SameContainers);
     }
 
     private static bool SameContainers(List<ContainerSpec> a, List<ContainerSpec> b)

@@ -222,17 +222,30 @@ internal static class ParallelSplit
     }
 }
 
+/// <summary>The members every read-only, forward-only stream here implements the same way.</summary>
+internal abstract class ReadOnlyStream : Stream
+{
+    public override bool CanRead => true;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}
+
 /// <summary>Reads <c>prefix + file[start, end) + suffix</c> through a positional file handle (one per worker).</summary>
-internal sealed class RangeStream(SafeFileHandle file, ParallelSplit.Range range) : Stream
+internal sealed class RangeStream(SafeFileHandle file, ParallelSplit.Range range) : ReadOnlyStream
 {
     private long _filePos = range.Start;
     private int _prefixPos;
     private int _suffixPos;
 
-    public override bool CanRead => true;
     public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
 
     public override long Position
     {
@@ -244,13 +257,9 @@ internal sealed class RangeStream(SafeFileHandle file, ParallelSplit.Range range
 
     public override int Read(Span<byte> buffer)
     {
-        var prefix = range.Prefix ? ParallelSplit.RangePrefix : default;
-        if (_prefixPos < prefix.Length)
+        if (Copy(range.Prefix ? ParallelSplit.RangePrefix : default, ref _prefixPos, buffer) is var p and > 0)
         {
-            var n = Math.Min(buffer.Length, prefix.Length - _prefixPos);
-            prefix.Slice(_prefixPos, n).CopyTo(buffer);
-            _prefixPos += n;
-            return n;
+            return p;
         }
 
         if (_filePos < range.End)
@@ -266,23 +275,21 @@ internal sealed class RangeStream(SafeFileHandle file, ParallelSplit.Range range
             _filePos = range.End; // the file shrank under us: the sequential fallback reports what is there
         }
 
-        var suffix = range.Suffix ? ParallelSplit.RangeSuffix : default;
-        if (_suffixPos < suffix.Length)
+        return Copy(range.Suffix ? ParallelSplit.RangeSuffix : default, ref _suffixPos, buffer);
+    }
+
+    /// <summary>Copies what is left of <paramref name="source"/> from <paramref name="pos"/>; 0 when nothing is.</summary>
+    private static int Copy(ReadOnlySpan<byte> source, ref int pos, Span<byte> buffer)
+    {
+        var n = Math.Min(buffer.Length, source.Length - pos);
+        if (n <= 0)
         {
-            var n = Math.Min(buffer.Length, suffix.Length - _suffixPos);
-            suffix.Slice(_suffixPos, n).CopyTo(buffer);
-            _suffixPos += n;
-            return n;
+            return 0;
         }
 
-        return 0;
+        source.Slice(pos, n).CopyTo(buffer);
+        pos += n;
+        return n;
     }
 
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
