@@ -83,6 +83,23 @@ public sealed class ParallelParseTests : IDisposable
         sequential.ObjectCount.ShouldBeGreaterThan(0);
     }
 
+    [Theory]
+    [InlineData("seed002-disasters.json")]
+    [InlineData("seed000-oom.json")]
+    [InlineData("dump-seed000")]
+    public void Analyzer_families_on_several_cores_give_the_sequential_findings(string fixture)
+    {
+        var model = Fixtures.Load(fixture);
+        static string Text(DiagnosisResult r) => string.Join("\n", r.Findings.Select(f =>
+            $"{f.Code} {f.Severity} {f.Object} {f.SubReason} {f.Summary} | {string.Join(" / ", f.Evidence.Select(e => e.Text))} | {string.Join(",", f.Related.Select(x => x.Code))}"));
+
+        var sequential = Text(DiagnosisEngine.Default.Diagnose(model, new DiagnoseOptions { Parallel = false }));
+        var parallel = Text(DiagnosisEngine.Default.Diagnose(model, new DiagnoseOptions { Parallel = true }));
+
+        parallel.ShouldBe(sequential);
+        sequential.ShouldNotBeEmpty();
+    }
+
     [Fact]
     public void Duplicate_events_in_different_ranges_fold_into_one()
     {

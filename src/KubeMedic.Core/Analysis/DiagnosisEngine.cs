@@ -23,6 +23,9 @@ public sealed record DiagnoseOptions
 
     /// <summary>Requests above this fraction of a node's allocatable make it overcommitted.</summary>
     public double OvercommitThreshold { get; init; } = 1.0;
+
+    /// <summary>Run the analyzer families on several cores: null decides by model size.</summary>
+    public bool? Parallel { get; init; }
 }
 
 /// <summary>One analyzer family (pods, workloads, nodes, network, storage, autoscaling): pure over the model.</summary>
@@ -67,16 +70,30 @@ public sealed class DiagnosisEngine(IReadOnlyList<IAnalyzer> analyzers)
 
     public IReadOnlyList<IAnalyzer> Analyzers => analyzers;
 
+    /// <summary>Below this many objects the families run one after another (threads would cost more than they save).</summary>
+    public const int ParallelThreshold = 20_000;
+
     /// <summary>Diagnoses the model: all findings at or above <see cref="DiagnoseOptions.MinSeverity"/>, worst first.</summary>
     public DiagnosisResult Diagnose(ClusterModel model, DiagnoseOptions? options = null)
     {
         options ??= new DiagnoseOptions();
         var context = new AnalysisContext(model, options);
-        var findings = new List<Finding>();
-        foreach (var analyzer in analyzers)
+        // Families are pure over a read-only model, so they run side by side; results keep the analyzers' order. The lazy
+        // indexes of the model and context are built into a local and then published, so a race only repeats work.
+        var perAnalyzer = new List<Finding>[analyzers.Count];
+        if (options.Parallel ?? (model.ObjectCount >= ParallelThreshold && Environment.ProcessorCount > 1))
         {
-            findings.AddRange(analyzer.Analyze(context));
+            Parallel.For(0, analyzers.Count, i => perAnalyzer[i] = analyzers[i].Analyze(context).ToList());
         }
+        else
+        {
+            for (var i = 0; i < analyzers.Count; i++)
+            {
+                perAnalyzer[i] = analyzers[i].Analyze(context).ToList();
+            }
+        }
+
+        var findings = perAnalyzer.SelectMany(f => f).ToList();
 
         findings = CausalLinker.Link(findings, context);
         var ordered = findings
