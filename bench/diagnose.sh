@@ -9,13 +9,16 @@
 # CPU time is printed next to wall time because on a shared machine wall time mostly measures the run queue.
 # The CLI is built with -p:TieredPGO=false (the same as <TieredPGO>false</TieredPGO> in the csproj): PGO
 # instrumentation costs ~30 % of the parse in a short-lived process.
-# Usage: bench/diagnose.sh [SNAPSHOT]   (default: generated into $TMPDIR if missing; NODES/PODS/EVENTS override sizes)
+# Usage: bench/diagnose.sh [SNAPSHOT]   (default: generated into $TMPDIR if missing; NODES/PODS/EVENTS override sizes,
+#        RUNS sets the rounds, COMPACT=1 generates one-line JSON instead of kubectl's indented output)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 NODES=${NODES:-5000} PODS=${PODS:-150000} EVENTS=${EVENTS:-300000}
-SNAP=${1:-${TMPDIR:-/tmp}/kubemedic-bench-${NODES}n-${PODS}p-${EVENTS}e-kubectl.json}
+FORMAT=kubectl; GEN_FLAGS=()
+if [ "${COMPACT:-0}" = 1 ]; then FORMAT=compact; GEN_FLAGS=(--compact); fi   # COMPACT=1: one-line JSON (kubectl get --raw); parsed in one pass
+SNAP=${1:-${TMPDIR:-/tmp}/kubemedic-bench-${NODES}n-${PODS}p-${EVENTS}e-${FORMAT}.json}
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time (GNU time) is required (apt-get install time)" >&2; exit 2; }
 command -v jq >/dev/null || { echo "bench: jq is required" >&2; exit 2; }
 
@@ -26,7 +29,7 @@ dotnet build -c Release src/KubeMedic.Cli -p:TieredPGO=false -o "$OUT/cli" -v q 
 dotnet build -c Release bench/KubeMedic.Bench -p:TieredPGO=false -o "$OUT/tool" -v q -nologo >/dev/null
 
 if [ ! -s "$SNAP" ]; then
-  dotnet "$OUT/tool/KubeMedic.Bench.dll" generate "$SNAP" --nodes "$NODES" --pods "$PODS" --events "$EVENTS" >&2
+  dotnet "$OUT/tool/KubeMedic.Bench.dll" generate "$SNAP" --nodes "$NODES" --pods "$PODS" --events "$EVENTS" "${GEN_FLAGS[@]}" >&2
 fi
 SIZE_MB=$(( $(stat -c %s "$SNAP") / 1000000 ))
 cat "$SNAP" > /dev/null   # page cache: every contender reads from memory

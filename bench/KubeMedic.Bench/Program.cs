@@ -3,14 +3,15 @@ using System.Text.Json;
 using KubeMedic.Bench;
 
 // kubemedic benchmarks (see bench/README.md):
-//   generate FILE [--nodes N] [--pods N] [--events N]   write a kubectl-shaped v1 List
+//   generate FILE [--nodes N] [--pods N] [--events N] [--compact]
+//                                                      write a v1 List as kubectl -o json prints it (--compact: one line)
 //   floor FILE                                         a bare Utf8JsonReader pass over FILE (the floor)
 //   profile FILE                                       load + analyzer timings, GC counts; KM_ALLOC=1 adds allocations by type
 if (args.Length >= 2 && args[0] == "generate")
 {
     int Arg(string name, int fallback) => Array.IndexOf(args, name) is var i && i > 0 && i + 1 < args.Length ? int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture) : fallback;
     var sw = Stopwatch.StartNew();
-    var counts = SnapshotGenerator.Write(args[1], Arg("--nodes", 5_000), Arg("--pods", 150_000), Arg("--events", 300_000));
+    var counts = SnapshotGenerator.Write(args[1], Arg("--nodes", 5_000), Arg("--pods", 150_000), Arg("--events", 300_000), compact: args.Contains("--compact"));
     Console.WriteLine($"generated {args[1]}: {counts} in {sw.Elapsed.TotalSeconds:0.0}s, {new FileInfo(args[1]).Length / 1e6:0} MB");
     return 0;
 }
@@ -45,7 +46,7 @@ if (args.Length >= 2 && args[0] == "profile")
     return 0;
 }
 
-Console.Error.WriteLine("usage: KubeMedic.Bench generate FILE [--nodes N --pods N --events N] | floor FILE");
+Console.Error.WriteLine("usage: KubeMedic.Bench generate FILE [--nodes N --pods N --events N --compact] | floor FILE | profile FILE");
 return 2;
 
 namespace KubeMedic.Bench

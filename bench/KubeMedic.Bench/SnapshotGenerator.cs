@@ -14,11 +14,11 @@ internal static class SnapshotGenerator
     private const int PodsPerDeployment = 10;
     private static readonly DateTimeOffset Base = new(2026, 11, 20, 14, 0, 0, TimeSpan.Zero);
 
-    public static string Write(string path, int nodes, int pods, int events)
+    public static string Write(string path, int nodes, int pods, int events, bool compact = false)
     {
         var rng = new Random(42);
         using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
-        using var w = new Utf8JsonWriter(file, new JsonWriterOptions { Indented = true, IndentSize = 4, SkipValidation = true } /* kubectl -o json: json.MarshalIndent with 4 spaces */);
+        using var w = new Utf8JsonWriter(file, new JsonWriterOptions { Indented = !compact, IndentSize = 4, SkipValidation = true } /* kubectl -o json: json.MarshalIndent with 4 spaces */);
         var deployments = Math.Max(1, pods / PodsPerDeployment);
         var namespaces = Math.Max(1, Math.Min(200, deployments / 50));
         w.WriteStartObject();
