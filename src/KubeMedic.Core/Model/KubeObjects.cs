@@ -14,6 +14,20 @@ public sealed record OwnerRef(string Kind, string Name, string? Uid, bool Contro
 /// <summary>A status condition (pods, nodes, workloads, HPAs, PDBs).</summary>
 public sealed record Condition(string Type, string Status, string? Reason, string? Message, DateTimeOffset? LastTransitionTime, DateTimeOffset? LastHeartbeatTime = null)
 {
+    /// <summary>The first condition of <paramref name="type"/> (a loop: called per pod, no closure allocated).</summary>
+    public static Condition? Find(IReadOnlyList<Condition> conditions, string type)
+    {
+        for (var i = 0; i < conditions.Count; i++)
+        {
+            if (conditions[i].Type == type)
+            {
+                return conditions[i];
+            }
+        }
+
+        return null;
+    }
+
     public bool IsTrue => Status == "True";
 }
 

@@ -60,7 +60,7 @@ public sealed class PodInfo : KubeObject
     public string? PodIP { get; internal set; }
     public string? QosClass { get; internal set; }
 
-    public Condition? FindCondition(string type) => Conditions.FirstOrDefault(c => c.Type == type);
+    public Condition? FindCondition(string type) => Condition.Find(Conditions, type);
 
     public bool IsReady => FindCondition("Ready")?.IsTrue == true;
 
@@ -80,7 +80,7 @@ public sealed class NodeInfo : KubeObject
     public IReadOnlyList<Taint> Taints { get; internal set; } = [];
     public bool Unschedulable { get; internal set; }
 
-    public Condition? FindCondition(string type) => Conditions.FirstOrDefault(c => c.Type == type);
+    public Condition? FindCondition(string type) => Condition.Find(Conditions, type);
 
     /// <summary>Ready condition is True. A node without conditions counts as ready (nothing says otherwise).</summary>
     public bool IsReady => FindCondition("Ready") is not { } ready || ready.IsTrue;
@@ -99,7 +99,7 @@ public abstract class WorkloadObject : KubeObject
     public PodTemplateInfo Template { get; internal set; } = new();
     public IReadOnlyList<Condition> Conditions { get; internal set; } = [];
 
-    public Condition? FindCondition(string type) => Conditions.FirstOrDefault(c => c.Type == type);
+    public Condition? FindCondition(string type) => Condition.Find(Conditions, type);
 
     /// <summary>The images of the template's containers.</summary>
     public IEnumerable<string> Images => Template.Spec.Containers.Select(c => c.Image);
@@ -279,7 +279,7 @@ public sealed class HpaInfo : KubeObject
     public int DesiredReplicas { get; internal set; }
     public IReadOnlyList<Condition> Conditions { get; internal set; } = [];
 
-    public Condition? FindCondition(string type) => Conditions.FirstOrDefault(c => c.Type == type);
+    public Condition? FindCondition(string type) => Condition.Find(Conditions, type);
 }
 
 /// <summary>A PodDisruptionBudget.</summary>
