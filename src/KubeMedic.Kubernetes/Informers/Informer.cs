@@ -29,6 +29,7 @@ public sealed class InformerStats
     private long _errors;
     private long _bookmarks;
     private long _events;
+    private long _stalls;
 
     public long Lists => Interlocked.Read(ref _lists);
     public long Watches => Interlocked.Read(ref _watches);
@@ -37,18 +38,25 @@ public sealed class InformerStats
     public long Bookmarks => Interlocked.Read(ref _bookmarks);
     public long Events => Interlocked.Read(ref _events);
 
+    /// <summary>Watches abandoned because nothing arrived for longer than the idle limit (a dead connection the server never closed).</summary>
+    public long Stalls => Interlocked.Read(ref _stalls);
+
     internal void List() => Interlocked.Increment(ref _lists);
     internal void Watch() => Interlocked.Increment(ref _watches);
     internal void GoneSeen() => Interlocked.Increment(ref _gone);
     internal void Error() => Interlocked.Increment(ref _errors);
     internal void Bookmark() => Interlocked.Increment(ref _bookmarks);
     internal void Event() => Interlocked.Increment(ref _events);
+    internal void Stall() => Interlocked.Increment(ref _stalls);
 }
 
 /// <summary>
 /// A list+watch cache of one resource kind, through KubernetesClient: list, then watch from the list's resourceVersion with
 /// bookmarks; resume the watch from the last seen resourceVersion when it ends or fails; relist on 410 Gone (emitting the
 /// differences as events, so nothing that changed while the watch was down is missed). Objects are kept as compact UTF-8 JSON.
+/// A watch that stays silent for longer than <see cref="WatchIdleTimeout"/> is abandoned and resumed: the server ends every watch
+/// after its timeoutSeconds, so a longer silence means a dead connection (a half-open TCP stream, a proxy that stopped forwarding)
+/// that would otherwise hang the informer forever - KubernetesClient puts no client-side timeout on watch requests.
 /// KubernetesClient has no informers of its own (kubernetes-client/csharp#659).
 /// </summary>
 public sealed class Informer<T, TList>
@@ -81,6 +89,12 @@ public sealed class Informer<T, TList>
     }
 
     public string Kind { get; }
+
+    /// <summary>
+    /// Abandon a watch (and resume it from the last resourceVersion) when nothing - no event, no bookmark, no end of stream -
+    /// arrived for this long. Longer than the server-side watch timeout, so a healthy watch never hits it.
+    /// </summary>
+    public TimeSpan WatchIdleTimeout { get; init; } = TimeSpan.FromSeconds(330);
 
     public InformerStats Stats { get; } = new();
 
@@ -202,40 +216,52 @@ public sealed class Informer<T, TList>
     {
         Stats.Watch();
         Exception? error = null;
-#pragma warning disable CS0618 // the IAsyncEnumerable watch over a typed list call is the supported shape in 21.x
-        var stream = _call(true, ResourceVersion, null, ct).WatchAsync<T, TList>(e => error ??= e, ct);
-#pragma warning restore CS0618
-        await foreach (var (type, item) in stream.WithCancellation(ct))
+        using var idle = new CancellationTokenSource(WatchIdleTimeout, _time);
+        using var watch = CancellationTokenSource.CreateLinkedTokenSource(ct, idle.Token);
+        try
         {
-            Stats.Event();
-            if (type == WatchEventType.Bookmark)
+#pragma warning disable CS0618 // the IAsyncEnumerable watch over a typed list call is the supported shape in 21.x
+            var stream = _call(true, ResourceVersion, null, watch.Token).WatchAsync<T, TList>(e => error ??= e, watch.Token);
+#pragma warning restore CS0618
+            await foreach (var (type, item) in stream.WithCancellation(watch.Token))
             {
-                Stats.Bookmark();
-                Volatile.Write(ref _resourceVersion, item.Metadata?.ResourceVersion ?? ResourceVersion);
-                continue;
-            }
-
-            if (type == WatchEventType.Deleted)
-            {
-                var key = Key(item);
-                if (_store.TryRemove(key, out _))
+                idle.CancelAfter(WatchIdleTimeout);
+                Stats.Event();
+                if (type == WatchEventType.Bookmark)
                 {
-                    Emit(InformerEventType.Deleted, key);
+                    Stats.Bookmark();
+                    Volatile.Write(ref _resourceVersion, item.Metadata?.ResourceVersion ?? ResourceVersion);
+                    continue;
+                }
+
+                if (type == WatchEventType.Deleted)
+                {
+                    var key = Key(item);
+                    if (_store.TryRemove(key, out _))
+                    {
+                        Emit(InformerEventType.Deleted, key);
+                    }
+                }
+                else if (type is WatchEventType.Added or WatchEventType.Modified)
+                {
+                    var key = Upsert(item, out var changed);
+                    if (changed is { } t)
+                    {
+                        Emit(t, key);
+                    }
+                }
+
+                if (item.Metadata?.ResourceVersion is { } rv)
+                {
+                    Volatile.Write(ref _resourceVersion, rv);
                 }
             }
-            else if (type is WatchEventType.Added or WatchEventType.Modified)
-            {
-                var key = Upsert(item, out var changed);
-                if (changed is { } t)
-                {
-                    Emit(t, key);
-                }
-            }
-
-            if (item.Metadata?.ResourceVersion is { } rv)
-            {
-                Volatile.Write(ref _resourceVersion, rv);
-            }
+        }
+        catch (Exception ex) when (idle.IsCancellationRequested && !ct.IsCancellationRequested && ex is OperationCanceledException or IOException or HttpRequestException)
+        {
+            // Silent for too long: the connection is dead. Resume from the last resourceVersion (a 410 then relists).
+            Stats.Stall();
+            return false;
         }
 
         if (error is not null)
