@@ -57,4 +57,60 @@ public sealed class InformerTests
         await cts.CancelAsync();
         await run.WaitAsync(TimeSpan.FromSeconds(10));
     }
+
+    /// <summary>Pods are cached trimmed (fields the diagnosis never reads) and deflated; what is read back is the same JSON otherwise.</summary>
+    [Fact]
+    public async Task Cached_pods_are_trimmed_and_deflated_and_read_back_whole()
+    {
+        var pod = new V1Pod
+        {
+            ApiVersion = "v1",
+            Kind = "Pod",
+            Metadata = new V1ObjectMeta { Name = "web-1", NamespaceProperty = "shop", ResourceVersion = "9", Labels = new Dictionary<string, string> { ["app"] = "web" } },
+            Spec = new V1PodSpec
+            {
+                NodeName = "node-1",
+                DnsPolicy = "ClusterFirst",
+                SchedulerName = "default-scheduler",
+                Containers = [new V1Container { Name = "web", Image = "web:1", TerminationMessagePath = "/dev/termination-log", Resources = new V1ResourceRequirements { Limits = new Dictionary<string, ResourceQuantity> { ["memory"] = new("64Mi") } } }],
+            },
+            Status = new V1PodStatus
+            {
+                Phase = "Running",
+                HostIP = "10.0.0.1",
+                ContainerStatuses = [new V1ContainerStatus { Name = "web", Image = "web:1", ImageID = "docker.io/library/web@sha256:" + new string('a', 64), ContainerID = "containerd://" + new string('b', 64), Ready = true, RestartCount = 3 }],
+                Conditions = [new V1PodCondition { Type = "Ready", Status = "True", LastTransitionTime = new DateTime(2026, 11, 23, 12, 0, 0, DateTimeKind.Utc) }],
+            },
+        };
+        var informer = new Informer<V1Pod, V1PodList>("Pod", "v1", async (watch, rv, cont, ct) =>
+        {
+            if (watch)
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+
+            return new HttpOperationResponse<V1PodList> { Body = new V1PodList { Items = [pod], Metadata = new V1ListMeta { ResourceVersion = "9" } } };
+        }, events: null, trim: ClusterInformers.TrimPod) { CompressAbove = 100 };
+
+        using var cts = new CancellationTokenSource();
+        var run = informer.RunAsync(cts.Token);
+        await informer.Synced.WaitAsync(TimeSpan.FromSeconds(10));
+
+        var json = System.Text.Encoding.UTF8.GetString(informer.RawItems().Single());
+        json.ShouldNotContain("containerd://");
+        json.ShouldNotContain("sha256");
+        json.ShouldNotContain("default-scheduler");
+        json.ShouldNotContain("termination-log");
+        json.ShouldNotContain("10.0.0.1");
+        var back = informer.Get("shop/web-1")!;
+        back["spec"]!["nodeName"]!.GetValue<string>().ShouldBe("node-1");
+        back["spec"]!["containers"]![0]!["resources"]!["limits"]!["memory"]!.GetValue<string>().ShouldBe("64Mi");
+        back["status"]!["containerStatuses"]![0]!["restartCount"]!.GetValue<int>().ShouldBe(3);
+        back["status"]!["conditions"]![0]!["type"]!.GetValue<string>().ShouldBe("Ready");
+        back["metadata"]!["labels"]!["app"]!.GetValue<string>().ShouldBe("web");
+        informer.StoredBytes.ShouldBeLessThan(json.Length); // kept deflated
+
+        await cts.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
+    }
 }
