@@ -62,7 +62,7 @@ internal static class AutopilotCommand
                         Actor = AuditLog.CurrentActor("autopilot"),
                         Verify = new VerifyOptions { Window = policy.VerifyWindow, StableFor = TimeSpan.FromSeconds(Math.Min(10, policy.VerifyWindow.TotalSeconds / 4)) },
                         Log = log,
-                        TrimMemoryEvery = Environment.GetEnvironmentVariable("KUBEMEDIC_TRIM") is "0" ? null : TimeSpan.FromSeconds(10),
+                        TrimMemoryEvery = TimeSpan.FromSeconds(1), // a long-running watcher: give each pass's peak back (bench/autopilot)
                     });
                 if (server is not null)
                 {

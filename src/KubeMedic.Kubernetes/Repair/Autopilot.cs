@@ -140,6 +140,12 @@ public sealed class Autopilot
         try
         {
             await _informers.WaitForSyncAsync(ct);
+            // The initial lists' Added events are already in the cache the first pass reads: without this the first pass is
+            // followed at once by a second, identical one.
+            while (_informers.Changes.TryRead(out _))
+            {
+            }
+
             if (!_options.DryRun)
             {
                 await ResumeInterruptedAsync(ct);
