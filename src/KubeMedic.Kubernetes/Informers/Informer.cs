@@ -55,7 +55,7 @@ public sealed class InformerStats
 /// A list+watch cache of one resource kind, through KubernetesClient: list, then watch from the list's resourceVersion with
 /// bookmarks; resume the watch from the last seen resourceVersion when it ends or fails; relist on 410 Gone (emitting the
 /// differences as events, so nothing that changed while the watch was down is missed). Objects are kept as compact UTF-8 JSON,
-/// optionally trimmed of fields nobody reads, and deflated when larger than <see cref="CompressAbove"/> bytes (a pod's JSON shrinks
+/// optionally trimmed of fields nobody reads, and compressed (Brotli) when larger than <see cref="CompressAbove"/> bytes (a pod's JSON shrinks
 /// to about a third, which on a 10,000-pod cluster is most of the process's managed heap).
 /// A watch that stays silent for longer than <see cref="WatchIdleTimeout"/> is abandoned and resumed: the server ends every watch
 /// after its timeoutSeconds, so a longer silence means a dead connection (a half-open TCP stream, a proxy that stopped forwarding)
@@ -101,7 +101,7 @@ public sealed class Informer<T, TList>
     /// </summary>
     public TimeSpan WatchIdleTimeout { get; init; } = TimeSpan.FromSeconds(330);
 
-    /// <summary>Objects whose JSON is longer than this are kept deflated (and inflated when read). Negative: never.</summary>
+    /// <summary>Objects whose JSON is longer than this are kept compressed (and decompressed when read). Negative: never.</summary>
     public int CompressAbove { get; init; } = 512;
 
     public InformerStats Stats { get; } = new();
@@ -115,7 +115,7 @@ public sealed class Informer<T, TList>
 
     public JsonObject? Get(string key) => _store.TryGetValue(key, out var v) ? JsonNode.Parse(v.Json())!.AsObject() : null;
 
-    /// <summary>Each cached object's UTF-8 JSON (inflated on the way out when it is kept deflated).</summary>
+    /// <summary>Each cached object's UTF-8 JSON (decompressed on the way out when it is kept compressed).</summary>
     public IEnumerable<byte[]> RawItems() => _store.Values.Select(v => v.Json());
 
     /// <summary>The small per-object summaries computed when objects arrive (e.g. a pod's state), without parsing the JSON.</summary>
@@ -123,7 +123,7 @@ public sealed class Informer<T, TList>
 
     public IEnumerable<JsonObject> Items() => _store.Values.Select(v => JsonNode.Parse(v.Json())!.AsObject());
 
-    /// <summary>Bytes held for the cached objects (compressed size where deflated).</summary>
+    /// <summary>Bytes held for the cached objects (compressed size where compressed).</summary>
     public long StoredBytes => _store.Values.Sum(v => (long)v.Data.Length);
 
     public async Task RunAsync(CancellationToken ct)
@@ -317,22 +317,27 @@ public sealed class Informer<T, TList>
         _trim?.Invoke(item);
         var json = Encoding.UTF8.GetBytes(KubernetesJson.Serialize(item));
         type = _store.ContainsKey(key) ? InformerEventType.Modified : InformerEventType.Added;
-        _store[key] = CompressAbove >= 0 && json.Length > CompressAbove ? new Entry(rv, Deflate(json), json.Length, summary) : new Entry(rv, json, -1, summary);
+        var data = CompressAbove >= 0 && json.Length > CompressAbove ? Compress(json) : json;
+        _store[key] = new Entry(rv, data, ReferenceEquals(data, json) ? -1 : json.Length, summary);
         return key;
     }
 
-    private static byte[] Deflate(byte[] json)
+    private static byte[] Compress(byte[] json)
     {
-        using var output = new MemoryStream(json.Length / 2);
-        using (var deflate = new DeflateStream(output, CompressionLevel.Fastest, leaveOpen: true))
+        // One-shot Brotli at quality 1: no stream, no per-call zlib state (a DeflateStream allocates ~300 KB of native state per
+        // object, which showed in the OOM -> patch latency). A small window: the objects are a few KB.
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(BrotliEncoder.GetMaxCompressedLength(json.Length));
+        try
         {
-            deflate.Write(json);
+            return BrotliEncoder.TryCompress(json, buffer, out var written, quality: 1, window: 16) && written < json.Length ? buffer.AsSpan(0, written).ToArray() : json;
         }
-
-        return output.ToArray();
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
-    /// <summary>A cached object: its JSON, deflated when <see cref="JsonLength"/> is not negative.</summary>
+    /// <summary>A cached object: its JSON, Brotli-compressed when <see cref="JsonLength"/> is not negative.</summary>
     private readonly record struct Entry(string ResourceVersion, byte[] Data, int JsonLength, byte Summary)
     {
         public byte[] Json()
@@ -343,8 +348,11 @@ public sealed class Informer<T, TList>
             }
 
             var json = new byte[JsonLength];
-            using var inflate = new DeflateStream(new MemoryStream(Data), CompressionMode.Decompress);
-            inflate.ReadExactly(json);
+            if (!BrotliDecoder.TryDecompress(Data, json, out var written) || written != JsonLength)
+            {
+                throw new InvalidDataException("informer cache: a compressed object did not decompress to its length");
+            }
+
             return json;
         }
     }
