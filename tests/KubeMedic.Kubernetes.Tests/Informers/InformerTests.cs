@@ -58,9 +58,9 @@ public sealed class InformerTests
         await run.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
-    /// <summary>Pods are cached trimmed (fields the diagnosis never reads) and deflated; what is read back is the same JSON otherwise.</summary>
+    /// <summary>Pods are cached trimmed (fields the diagnosis never reads) and compressed; what is read back is the same JSON otherwise.</summary>
     [Fact]
-    public async Task Cached_pods_are_trimmed_and_deflated_and_read_back_whole()
+    public async Task Cached_pods_are_trimmed_and_compressed_and_read_back_whole()
     {
         var pod = new V1Pod
         {
@@ -108,7 +108,7 @@ public sealed class InformerTests
         back["status"]!["containerStatuses"]![0]!["restartCount"]!.GetValue<int>().ShouldBe(3);
         back["status"]!["conditions"]![0]!["type"]!.GetValue<string>().ShouldBe("Ready");
         back["metadata"]!["labels"]!["app"]!.GetValue<string>().ShouldBe("web");
-        informer.StoredBytes.ShouldBeLessThan(json.Length); // kept deflated
+        informer.StoredBytes.ShouldBeLessThan(json.Length); // kept compressed
 
         await cts.CancelAsync();
         await run.WaitAsync(TimeSpan.FromSeconds(10));
