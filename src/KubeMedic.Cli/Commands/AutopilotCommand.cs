@@ -50,6 +50,7 @@ internal static class AutopilotCommand
             using var server = parse.GetValue(metricsListen) is { } listen ? MetricsServer.Start(listen) : null;
             var log = Console.Out;
             var mode = effectiveDryRun ? "dry run" : "ACTING";
+            var gcStats = Environment.GetEnvironmentVariable("KUBEMEDIC_GC_STATS") is "1" or "true";
             await log.WriteLineAsync($"[{time.GetUtcNow():yyyy-MM-dd HH:mm:ss}] autopilot starting ({mode})");
 
             async Task RunLoop(CancellationToken token)
@@ -65,6 +66,7 @@ internal static class AutopilotCommand
                         Actor = AuditLog.CurrentActor("autopilot"),
                         Verify = new VerifyOptions { Window = policy.VerifyWindow, StableFor = TimeSpan.FromSeconds(Math.Min(10, policy.VerifyWindow.TotalSeconds / 4)) },
                         Log = log,
+                        TrimMemoryEvery = TimeSpan.FromSeconds(1), // a long-running watcher: give each pass's peak back (bench/autopilot)
                     });
                 if (server is not null)
                 {
@@ -80,6 +82,11 @@ internal static class AutopilotCommand
                         if (autopilot.LastStatus is { } s)
                         {
                             await log.WriteLineAsync(s.Render(time.GetUtcNow(), mode));
+                        }
+
+                        if (gcStats)
+                        {
+                            await log.WriteLineAsync(GcStats());
                         }
                     }
                 }, CancellationToken.None);
@@ -113,6 +120,23 @@ internal static class AutopilotCommand
         });
         return command;
     }
+
+    /// <summary>Memory figures for the benchmark (KUBEMEDIC_GC_STATS=1): managed heap after the last GC, committed, and the process.</summary>
+    internal static string GcStats()
+    {
+        const double MiB = 1024 * 1024;
+        var info = GC.GetGCMemoryInfo();
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        var gens = string.Join(" ", info.GenerationInfo.ToArray().Select((g, i) => $"g{i}={g.SizeAfterBytes / MiB:0.0}"));
+        return $"  gc: heap {info.HeapSizeBytes / MiB:0.0} MiB ({gens}), fragmented {info.FragmentedBytes / MiB:0.0}, committed {info.TotalCommittedBytes / MiB:0.0}, " +
+            $"collections {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}, allocated {GC.GetTotalAllocatedBytes() / MiB:0} MiB; " +
+            $"process: working set {process.WorkingSet64 / MiB:0} MiB, private {process.PrivateMemorySize64 / MiB:0} MiB; " +
+            $"jit {System.Runtime.JitInfo.GetCompiledMethodCount()} methods, {System.Runtime.JitInfo.GetCompiledILBytes() / 1024} KiB IL; " +
+            $"gen0 budget {Gen0Budget() / MiB:0.0} MiB; gc config: {string.Join(", ", GC.GetConfigurationVariables().Where(kv => kv.Value is not (0 or 0L or false or "")).Select(kv => $"{kv.Key}={kv.Value}"))}";
+    }
+
+    private static long Gen0Budget() =>
+        typeof(GC).GetMethod("GetGenerationBudget", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)?.Invoke(null, [0]) is long budget ? budget : -1;
 
     private static Task RunAsLeaderAsync(IKubernetes client, string ns, string name, Func<CancellationToken, Task> loop, TextWriter log, CancellationToken ct) =>
         new LeaderGate(client, ns, name, $"{Environment.GetEnvironmentVariable("POD_NAME") ?? Environment.MachineName}-{Environment.ProcessId}", log).RunAsync(loop, ct);

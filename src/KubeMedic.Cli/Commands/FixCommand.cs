@@ -258,7 +258,7 @@ internal static class KubeClient
                 throw new UserInputException($"kubeconfig {path}: not found (give --kubeconfig, or start one with `kubemedic sim`)");
             }
 
-            return new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(path, selection.Context));
+            return new k8s.Kubernetes(KubeMedic.Kubernetes.Sources.KubeconfigLoader.FromFile(path, selection.Context));
         }
         catch (UserInputException)
         {

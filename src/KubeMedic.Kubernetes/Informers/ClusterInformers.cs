@@ -22,7 +22,7 @@ public sealed class ClusterInformers
         const int timeout = 300;
         const int PageSize = 500;
         Pods = new("Pod", "v1", (watch, rv, cont, ct) => client.CoreV1.ListPodForAllNamespacesWithHttpMessagesAsync(
-            allowWatchBookmarks: watch ? true : null, continueParameter: cont, limit: watch ? null : PageSize, resourceVersion: rv, timeoutSeconds: watch ? timeout : null, watch: watch, cancellationToken: ct), _changes.Writer, time, summarize: PodState.Of);
+            allowWatchBookmarks: watch ? true : null, continueParameter: cont, limit: watch ? null : PageSize, resourceVersion: rv, timeoutSeconds: watch ? timeout : null, watch: watch, cancellationToken: ct), _changes.Writer, time, summarize: PodState.Of, trim: TrimPod);
         Deployments = new("Deployment", "apps/v1", (watch, rv, cont, ct) => client.AppsV1.ListDeploymentForAllNamespacesWithHttpMessagesAsync(
             allowWatchBookmarks: watch ? true : null, continueParameter: cont, limit: watch ? null : PageSize, resourceVersion: rv, timeoutSeconds: watch ? timeout : null, watch: watch, cancellationToken: ct), _changes.Writer, time);
         ReplicaSets = new("ReplicaSet", "apps/v1", (watch, rv, cont, ct) => client.AppsV1.ListReplicaSetForAllNamespacesWithHttpMessagesAsync(
@@ -40,6 +40,55 @@ public sealed class ClusterInformers
     /// The routine Normal events (Scheduled, Pulled, Created, Started, ...) are not kept: on a big cluster they are most of the memory.
     /// </summary>
     public static bool KeepEvent(Corev1Event e) => e.Type != "Normal" || e.Reason is "Killing" or "Evicted" or "Preempting";
+
+    /// <summary>
+    /// Drops the pod fields the diagnosis never reads (node-local addresses, container runtime IDs, defaulted settings), about a third
+    /// of a typical pod's JSON. What the model builder parses (spec containers, resources, probes, scheduling, status, owners) stays.
+    /// </summary>
+    public static void TrimPod(V1Pod pod)
+    {
+        if (pod.Metadata?.OwnerReferences is { } owners)
+        {
+            foreach (var o in owners)
+            {
+                o.BlockOwnerDeletion = null;
+            }
+        }
+
+        if (pod.Spec is { } spec)
+        {
+            spec.DnsPolicy = null;
+            spec.EnableServiceLinks = null;
+            spec.SchedulerName = null;
+            spec.SecurityContext = null;
+            spec.ServiceAccount = null;
+            spec.TerminationGracePeriodSeconds = null;
+            spec.PreemptionPolicy = null;
+            foreach (var c in (spec.Containers ?? []).Concat(spec.InitContainers ?? []))
+            {
+                c.TerminationMessagePath = null;
+                c.TerminationMessagePolicy = null;
+                c.ImagePullPolicy = null;
+            }
+        }
+
+        if (pod.Status is { } status)
+        {
+            status.HostIP = null;
+            status.HostIPs = null;
+            status.PodIPs = null;
+            foreach (var c in (status.ContainerStatuses ?? []).Concat(status.InitContainerStatuses ?? []))
+            {
+                c.ContainerID = null;
+                c.ImageID = null;
+            }
+
+            foreach (var c in status.Conditions ?? [])
+            {
+                c.LastProbeTime = null;
+            }
+        }
+    }
 
     public Informer<V1Pod, V1PodList> Pods { get; }
     public Informer<V1Deployment, V1DeploymentList> Deployments { get; }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.IO.Compression;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -29,6 +30,7 @@ public sealed class InformerStats
     private long _errors;
     private long _bookmarks;
     private long _events;
+    private long _stalls;
 
     public long Lists => Interlocked.Read(ref _lists);
     public long Watches => Interlocked.Read(ref _watches);
@@ -37,18 +39,27 @@ public sealed class InformerStats
     public long Bookmarks => Interlocked.Read(ref _bookmarks);
     public long Events => Interlocked.Read(ref _events);
 
+    /// <summary>Watches abandoned because nothing arrived for longer than the idle limit (a dead connection the server never closed).</summary>
+    public long Stalls => Interlocked.Read(ref _stalls);
+
     internal void List() => Interlocked.Increment(ref _lists);
     internal void Watch() => Interlocked.Increment(ref _watches);
     internal void GoneSeen() => Interlocked.Increment(ref _gone);
     internal void Error() => Interlocked.Increment(ref _errors);
     internal void Bookmark() => Interlocked.Increment(ref _bookmarks);
     internal void Event() => Interlocked.Increment(ref _events);
+    internal void Stall() => Interlocked.Increment(ref _stalls);
 }
 
 /// <summary>
 /// A list+watch cache of one resource kind, through KubernetesClient: list, then watch from the list's resourceVersion with
 /// bookmarks; resume the watch from the last seen resourceVersion when it ends or fails; relist on 410 Gone (emitting the
-/// differences as events, so nothing that changed while the watch was down is missed). Objects are kept as compact UTF-8 JSON.
+/// differences as events, so nothing that changed while the watch was down is missed). Objects are kept as compact UTF-8 JSON,
+/// optionally trimmed of fields nobody reads, and compressed (Brotli) when larger than <see cref="CompressAbove"/> bytes (a pod's JSON shrinks
+/// to about a third, which on a 10,000-pod cluster is most of the process's managed heap).
+/// A watch that stays silent for longer than <see cref="WatchIdleTimeout"/> is abandoned and resumed: the server ends every watch
+/// after its timeoutSeconds, so a longer silence means a dead connection (a half-open TCP stream, a proxy that stopped forwarding)
+/// that would otherwise hang the informer forever - KubernetesClient puts no client-side timeout on watch requests.
 /// KubernetesClient has no informers of its own (kubernetes-client/csharp#659).
 /// </summary>
 public sealed class Informer<T, TList>
@@ -62,15 +73,17 @@ public sealed class Informer<T, TList>
     private readonly string _apiVersion;
     private readonly ChannelWriter<InformerEvent>? _events;
     private readonly TimeProvider _time;
-    private readonly ConcurrentDictionary<string, (string ResourceVersion, byte[] Json, byte Summary)> _store = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Entry> _store = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Func<T, bool>? _keep;
     private readonly Func<T, byte>? _summarize;
+    private readonly Action<T>? _trim;
     private string? _resourceVersion;
 
     public Informer(string kind, string apiVersion, ListCall call, ChannelWriter<InformerEvent>? events, TimeProvider? time = null,
-        Func<T, bool>? keep = null, Func<T, byte>? summarize = null)
+        Func<T, bool>? keep = null, Func<T, byte>? summarize = null, Action<T>? trim = null)
     {
+        _trim = trim;
         _keep = keep;
         _summarize = summarize;
         Kind = kind;
@@ -82,6 +95,15 @@ public sealed class Informer<T, TList>
 
     public string Kind { get; }
 
+    /// <summary>
+    /// Abandon a watch (and resume it from the last resourceVersion) when nothing - no event, no bookmark, no end of stream -
+    /// arrived for this long. Longer than the server-side watch timeout, so a healthy watch never hits it.
+    /// </summary>
+    public TimeSpan WatchIdleTimeout { get; init; } = TimeSpan.FromSeconds(330);
+
+    /// <summary>Objects whose JSON is longer than this are kept compressed (and decompressed when read). Negative: never.</summary>
+    public int CompressAbove { get; init; } = 512;
+
     public InformerStats Stats { get; } = new();
 
     public Task Synced => _synced.Task;
@@ -91,14 +113,18 @@ public sealed class Informer<T, TList>
     /// <summary>The latest resourceVersion seen (from the list, an event or a bookmark).</summary>
     public string? ResourceVersion => Volatile.Read(ref _resourceVersion);
 
-    public JsonObject? Get(string key) => _store.TryGetValue(key, out var v) ? JsonNode.Parse(v.Json)!.AsObject() : null;
+    public JsonObject? Get(string key) => _store.TryGetValue(key, out var v) ? JsonNode.Parse(v.Json())!.AsObject() : null;
 
-    public IEnumerable<byte[]> RawItems() => _store.Values.Select(v => v.Json);
+    /// <summary>Each cached object's UTF-8 JSON (decompressed on the way out when it is kept compressed).</summary>
+    public IEnumerable<byte[]> RawItems() => _store.Values.Select(v => v.Json());
 
     /// <summary>The small per-object summaries computed when objects arrive (e.g. a pod's state), without parsing the JSON.</summary>
     public IEnumerable<byte> Summaries() => _store.Values.Select(v => v.Summary);
 
-    public IEnumerable<JsonObject> Items() => _store.Values.Select(v => JsonNode.Parse(v.Json)!.AsObject());
+    public IEnumerable<JsonObject> Items() => _store.Values.Select(v => JsonNode.Parse(v.Json())!.AsObject());
+
+    /// <summary>Bytes held for the cached objects (compressed size where compressed).</summary>
+    public long StoredBytes => _store.Values.Sum(v => (long)v.Data.Length);
 
     public async Task RunAsync(CancellationToken ct)
     {
@@ -202,40 +228,52 @@ public sealed class Informer<T, TList>
     {
         Stats.Watch();
         Exception? error = null;
-#pragma warning disable CS0618 // the IAsyncEnumerable watch over a typed list call is the supported shape in 21.x
-        var stream = _call(true, ResourceVersion, null, ct).WatchAsync<T, TList>(e => error ??= e, ct);
-#pragma warning restore CS0618
-        await foreach (var (type, item) in stream.WithCancellation(ct))
+        using var idle = new CancellationTokenSource(WatchIdleTimeout, _time);
+        using var watch = CancellationTokenSource.CreateLinkedTokenSource(ct, idle.Token);
+        try
         {
-            Stats.Event();
-            if (type == WatchEventType.Bookmark)
+#pragma warning disable CS0618 // the IAsyncEnumerable watch over a typed list call is the supported shape in 21.x
+            var stream = _call(true, ResourceVersion, null, watch.Token).WatchAsync<T, TList>(e => error ??= e, watch.Token);
+#pragma warning restore CS0618
+            await foreach (var (type, item) in stream.WithCancellation(watch.Token))
             {
-                Stats.Bookmark();
-                Volatile.Write(ref _resourceVersion, item.Metadata?.ResourceVersion ?? ResourceVersion);
-                continue;
-            }
-
-            if (type == WatchEventType.Deleted)
-            {
-                var key = Key(item);
-                if (_store.TryRemove(key, out _))
+                idle.CancelAfter(WatchIdleTimeout);
+                Stats.Event();
+                if (type == WatchEventType.Bookmark)
                 {
-                    Emit(InformerEventType.Deleted, key);
+                    Stats.Bookmark();
+                    Volatile.Write(ref _resourceVersion, item.Metadata?.ResourceVersion ?? ResourceVersion);
+                    continue;
+                }
+
+                if (type == WatchEventType.Deleted)
+                {
+                    var key = Key(item);
+                    if (_store.TryRemove(key, out _))
+                    {
+                        Emit(InformerEventType.Deleted, key);
+                    }
+                }
+                else if (type is WatchEventType.Added or WatchEventType.Modified)
+                {
+                    var key = Upsert(item, out var changed);
+                    if (changed is { } t)
+                    {
+                        Emit(t, key);
+                    }
+                }
+
+                if (item.Metadata?.ResourceVersion is { } rv)
+                {
+                    Volatile.Write(ref _resourceVersion, rv);
                 }
             }
-            else if (type is WatchEventType.Added or WatchEventType.Modified)
-            {
-                var key = Upsert(item, out var changed);
-                if (changed is { } t)
-                {
-                    Emit(t, key);
-                }
-            }
-
-            if (item.Metadata?.ResourceVersion is { } rv)
-            {
-                Volatile.Write(ref _resourceVersion, rv);
-            }
+        }
+        catch (Exception ex) when (idle.IsCancellationRequested && !ct.IsCancellationRequested && ex is OperationCanceledException or IOException or HttpRequestException)
+        {
+            // Silent for too long: the connection is dead. Resume from the last resourceVersion (a 410 then relists).
+            Stats.Stall();
+            return false;
         }
 
         if (error is not null)
@@ -274,11 +312,49 @@ public sealed class Informer<T, TList>
             return key;
         }
 
+        var summary = _summarize?.Invoke(item) ?? 0;
         item.Metadata?.ManagedFields?.Clear(); // server bookkeeping: never used, often the largest part of an object
+        _trim?.Invoke(item);
         var json = Encoding.UTF8.GetBytes(KubernetesJson.Serialize(item));
         type = _store.ContainsKey(key) ? InformerEventType.Modified : InformerEventType.Added;
-        _store[key] = (rv, json, _summarize?.Invoke(item) ?? 0);
+        var data = CompressAbove >= 0 && json.Length > CompressAbove ? Compress(json) : json;
+        _store[key] = new Entry(rv, data, ReferenceEquals(data, json) ? -1 : json.Length, summary);
         return key;
+    }
+
+    private static byte[] Compress(byte[] json)
+    {
+        // One-shot Brotli at quality 1: no stream, no per-call zlib state (a DeflateStream allocates ~300 KB of native state per
+        // object, which showed in the OOM -> patch latency). A small window: the objects are a few KB.
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(BrotliEncoder.GetMaxCompressedLength(json.Length));
+        try
+        {
+            return BrotliEncoder.TryCompress(json, buffer, out var written, quality: 1, window: 16) && written < json.Length ? buffer.AsSpan(0, written).ToArray() : json;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>A cached object: its JSON, Brotli-compressed when <see cref="JsonLength"/> is not negative.</summary>
+    private readonly record struct Entry(string ResourceVersion, byte[] Data, int JsonLength, byte Summary)
+    {
+        public byte[] Json()
+        {
+            if (JsonLength < 0)
+            {
+                return Data;
+            }
+
+            var json = new byte[JsonLength];
+            if (!BrotliDecoder.TryDecompress(Data, json, out var written) || written != JsonLength)
+            {
+                throw new InvalidDataException("informer cache: a compressed object did not decompress to its length");
+            }
+
+            return json;
+        }
     }
 
     private void Emit(InformerEventType type, string key) => _events?.TryWrite(new InformerEvent(type, Kind, key));

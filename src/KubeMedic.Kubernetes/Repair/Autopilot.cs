@@ -72,6 +72,13 @@ public sealed record AutopilotOptions
     public VerifyOptions Verify { get; init; } = new();
 
     public TextWriter Log { get; init; } = TextWriter.Null;
+
+    /// <summary>
+    /// After a pass, when at least this long has passed since the last one, run a compacting full GC that returns free memory to the
+    /// OS (<see cref="GCCollectionMode.Aggressive"/>): each pass builds a whole cluster model that is garbage right after, and a
+    /// long-running watcher should not keep that peak resident. Null: leave it to the GC.
+    /// </summary>
+    public TimeSpan? TrimMemoryEvery { get; init; }
 }
 
 /// <summary>
@@ -104,6 +111,7 @@ public sealed class Autopilot
     private int _succeeded;
     private int _rolledBack;
     private int _dryRunPlans;
+    private long _lastTrim;
 
     public Autopilot(KubeObjectApi api, ClusterInformers informers, IFindingDetector detector, IAuditStore audit,
         IReadOnlyList<INotificationSink> sinks, IAutopilotMetrics metrics, TimeProvider time, AutopilotOptions options)
@@ -132,6 +140,12 @@ public sealed class Autopilot
         try
         {
             await _informers.WaitForSyncAsync(ct);
+            // The initial lists' Added events are already in the cache the first pass reads: without this the first pass is
+            // followed at once by a second, identical one.
+            while (_informers.Changes.TryRead(out _))
+            {
+            }
+
             if (!_options.DryRun)
             {
                 await ResumeInterruptedAsync(ct);
@@ -252,6 +266,25 @@ public sealed class Autopilot
         _metrics.Circuit(_evaluator.Circuit(history, now));
         LastStatus = Status(findings.Count, history, now);
         _metrics.Status(LastStatus);
+        TrimMemory();
+    }
+
+    private void TrimMemory()
+    {
+        if (_options.TrimMemoryEvery is not { } every)
+        {
+            return;
+        }
+
+        var stamp = _time.GetTimestamp();
+        var last = Interlocked.Read(ref _lastTrim);
+        if (last != 0 && _time.GetElapsedTime(last, stamp) < every)
+        {
+            return;
+        }
+
+        Interlocked.Exchange(ref _lastTrim, stamp);
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
     }
 
     /// <summary>Findings no other present finding explains (none of their "caused-by" links is present).</summary>

@@ -1,6 +1,9 @@
 using k8s;
 using k8s.Exceptions;
+using k8s.KubeConfigModels;
 using KubeMedic.Core;
+using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
 
 namespace KubeMedic.Kubernetes.Sources;
 
@@ -54,7 +57,7 @@ public static class KubeconfigLoader
 
         try
         {
-            return KubernetesClientConfiguration.BuildConfigFromConfigFile(path, currentContext: context);
+            return FromFile(path, context);
         }
         catch (Exception ex) when (ex is KubeConfigException or YamlDotNet.Core.YamlException or ArgumentException or InvalidOperationException or FormatException or NullReferenceException
                                        or KeyNotFoundException or System.Security.Cryptography.CryptographicException)
@@ -67,5 +70,45 @@ public static class KubeconfigLoader
 
             throw new UserInputException($"kubeconfig '{path}'{(context is null ? "" : $" (context {context})")}: {message}", ex);
         }
+    }
+
+    private static readonly IDeserializer Yaml = new DeserializerBuilder().WithNamingConvention(CamelCaseNamingConvention.Instance).IgnoreUnmatchedProperties().Build();
+
+    /// <summary>
+    /// <see cref="KubernetesClientConfiguration.BuildConfigFromConfigFile(string, string, string, bool)"/> without KubernetesYaml: its static
+    /// setup reflects over every model type of KubernetesClient (three YAML (de)serializers with attribute overrides for each property,
+    /// and a kind-to-type map), which costs a long-running process tens of MB of resident memory for a file of a few lines. The
+    /// kubeconfig model is read with a plain YamlDotNet deserializer (its properties carry their own YAML names) and handed to
+    /// <see cref="KubernetesClientConfiguration.BuildConfigFromConfigObject"/>; relative certificate and token paths are resolved
+    /// against the kubeconfig's folder, as kubectl does.
+    /// </summary>
+    public static KubernetesClientConfiguration FromFile(string path, string? context)
+    {
+        K8SConfiguration config;
+        using (var reader = File.OpenText(path))
+        {
+            config = Yaml.Deserialize<K8SConfiguration?>(reader) ?? throw new KubeConfigException("empty kubeconfig");
+        }
+
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        string? Resolve(string? file) => string.IsNullOrEmpty(file) || Path.IsPathRooted(file) ? file : Path.Combine(dir, file);
+        foreach (var cluster in config.Clusters ?? [])
+        {
+            if (cluster.ClusterEndpoint is { } endpoint)
+            {
+                endpoint.CertificateAuthority = Resolve(endpoint.CertificateAuthority);
+            }
+        }
+
+        foreach (var user in config.Users ?? [])
+        {
+            if (user.UserCredentials is { } credentials)
+            {
+                credentials.ClientCertificate = Resolve(credentials.ClientCertificate);
+                credentials.ClientKey = Resolve(credentials.ClientKey);
+            }
+        }
+
+        return KubernetesClientConfiguration.BuildConfigFromConfigObject(config, context);
     }
 }

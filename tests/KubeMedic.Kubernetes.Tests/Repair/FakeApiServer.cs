@@ -56,6 +56,9 @@ public sealed class FakeApiServer : IAsyncDisposable
 
     public int Patches { get; private set; }
 
+    /// <summary>Live watches ended with 410 Gone because <see cref="Compact"/> dropped events they had not sent yet.</summary>
+    public int ExpiredWatches { get; private set; }
+
     public List<string> Requests { get; } = [];
 
     public static int FreePort()
@@ -511,33 +514,45 @@ public sealed class FakeApiServer : IAsyncDisposable
         var from = long.TryParse(rvText, out var r) ? r : 0;
         var deadline = DateTimeOffset.UtcNow.AddSeconds(Math.Min(timeoutSeconds, 30));
         var output = res.OutputStream;
-        lock (_gate)
-        {
-            if (from > 0 && from < _minRv)
-            {
-                var gone = new JsonObject
-                {
-                    ["type"] = "ERROR",
-                    ["object"] = new JsonObject { ["kind"] = "Status", ["apiVersion"] = "v1", ["status"] = "Failure", ["message"] = $"too old resource version: {from} ({_minRv})", ["reason"] = "Expired", ["code"] = 410 },
-                };
-                var bytes = Encoding.UTF8.GetBytes(gone.ToJsonString() + "\n");
-                output.Write(bytes);
-                return;
-            }
-        }
-
         var sent = from;
         while (!_cts.IsCancellationRequested && DateTimeOffset.UtcNow < deadline)
         {
             List<(long Rv, string Type, JsonObject Obj)> batch;
             Task wait;
+            byte[]? gone = null;
             lock (_gate)
             {
-                batch = _history.Where(h => h.Rv > sent && h.Obj.Kind() == kind && (ns is null || h.Obj.Namespace() == ns)).ToList();
-                var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                _waiters.Add(tcs);
-                wait = tcs.Task;
-                sent = Math.Max(sent, _rv);
+                // Compact() dropped history this watch has not sent yet: like an API server whose watcher fell out of the watch
+                // window, end it with 410 Gone (the client relists). Never skip events and then bookmark past them.
+                if (sent > 0 && sent < _minRv)
+                {
+                    if (sent > from)
+                    {
+                        ExpiredWatches++;
+                    }
+
+                    gone = Encoding.UTF8.GetBytes(new JsonObject
+                    {
+                        ["type"] = "ERROR",
+                        ["object"] = new JsonObject { ["kind"] = "Status", ["apiVersion"] = "v1", ["status"] = "Failure", ["message"] = $"too old resource version: {sent} ({_minRv})", ["reason"] = "Expired", ["code"] = 410 },
+                    }.ToJsonString() + "\n");
+                    batch = [];
+                    wait = Task.CompletedTask;
+                }
+                else
+                {
+                    batch = _history.Where(h => h.Rv > sent && h.Obj.Kind() == kind && (ns is null || h.Obj.Namespace() == ns)).ToList();
+                    var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    _waiters.Add(tcs);
+                    wait = tcs.Task;
+                    sent = Math.Max(sent, _rv);
+                }
+            }
+
+            if (gone is not null)
+            {
+                await output.WriteAsync(gone);
+                return;
             }
 
             foreach (var (_, type, obj) in batch)

@@ -16,6 +16,13 @@ public sealed class FaultProxy : IAsyncDisposable
     private readonly ConcurrentQueue<(Func<string, string, bool> Match, int Status)> _faults = new();
     private readonly string _target;
     private long _injected;
+    private long _seq;
+
+    /// <summary>Requests being forwarded now, with their stage (for a failing test's message).</summary>
+    public ConcurrentDictionary<long, string> InFlight { get; } = new();
+
+    /// <summary>What happened to each request (for a failing test's message).</summary>
+    public ConcurrentQueue<string> History { get; } = new();
 
     public FaultProxy(string target)
     {
@@ -83,6 +90,12 @@ public sealed class FaultProxy : IAsyncDisposable
         var req = ctx.Request;
         var res = ctx.Response;
         var path = req.Url!.PathAndQuery;
+        var id = Interlocked.Increment(ref _seq);
+        var started = DateTime.UtcNow;
+        var remote = req.RemoteEndPoint?.Port;
+        long bytes = 0;
+        void Stage(string stage) => InFlight[id] = $"#{id} :{remote} {req.HttpMethod} {path} [{stage} at +{(DateTime.UtcNow - started).TotalMilliseconds:0}ms, {bytes} bytes, started {started:HH:mm:ss.fff}]";
+        Stage("received");
         try
         {
             if (TakeFault(req.HttpMethod, path, out var status))
@@ -128,7 +141,9 @@ public sealed class FaultProxy : IAsyncDisposable
                 cut.CancelAfter(after);
             }
 
+            Stage("sending upstream");
             using var response = await _http.SendAsync(forward, HttpCompletionOption.ResponseHeadersRead, _cts.Token);
+            Stage("upstream headers " + (int)response.StatusCode);
             res.StatusCode = (int)response.StatusCode;
             if (response.Content.Headers.ContentType is { } type)
             {
@@ -150,13 +165,18 @@ public sealed class FaultProxy : IAsyncDisposable
             {
                 while ((read = await body2.ReadAsync(buffer, cut.Token)) > 0)
                 {
+                    Stage("writing");
                     await res.OutputStream.WriteAsync(buffer.AsMemory(0, read), cut.Token);
                     await res.OutputStream.FlushAsync(cut.Token);
+                    bytes += read;
+                    Stage("reading");
                 }
+                Stage("upstream ended");
             }
             catch (OperationCanceledException) when (!_cts.IsCancellationRequested)
             {
                 Interlocked.Increment(ref _injected);
+                Stage("dropped");
                 res.Abort(); // the dropped watch
                 return;
             }
@@ -167,12 +187,18 @@ public sealed class FaultProxy : IAsyncDisposable
         }
         finally
         {
+            Stage("closing");
             try
             {
                 res.Close();
             }
             catch
             {
+            }
+
+            if (InFlight.TryRemove(id, out var last))
+            {
+                History.Enqueue(last);
             }
         }
     }
