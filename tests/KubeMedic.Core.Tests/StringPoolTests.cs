@@ -26,6 +26,19 @@ public sealed class StringPoolTests
     }
 
     [Fact]
+    public void A_decoded_string_and_the_same_text_as_bytes_are_one_instance()
+    {
+        var pool = new StringPool();
+        var fromBytes = pool.Intern("app.kubernetes.io/name"u8);
+        var decoded = pool.Intern(new string("app.kubernetes.io/name".AsSpan()));
+        var decodedFirst = pool.Intern(new string("tier<front>".AsSpan()));
+
+        ReferenceEquals(fromBytes, decoded).ShouldBeTrue();
+        ReferenceEquals(pool.Intern("tier<front>"u8), decodedFirst).ShouldBeTrue();
+        ReferenceEquals(pool.Intern(new string("caf\u00e9".AsSpan())), pool.Intern(new string("caf\u00e9".AsSpan()))).ShouldBeTrue();
+    }
+
+    [Fact]
     public void Equal_label_maps_are_shared_and_different_ones_are_not()
     {
         var pool = new StringPool();

@@ -147,7 +147,8 @@ internal static partial class ProbeRemedy
         var undo = RemedyEngine.ContainerPatch(target, name, new JsonObject { ["livenessProbe"] = new JsonObject { ["initialDelaySeconds"] = probe.ContainsKey("initialDelaySeconds") ? delay : null } });
         // Verification must outlast the slower rollout: every round of new pods waits up to the new delay (plus a readiness period).
         var replicas = Math.Max(1, target.Replicas());
-        var rounds = (replicas + Math.Max(1, KubeJson.PodsTouchedAtOnce(target)) - 1) / Math.Max(1, KubeJson.PodsTouchedAtOnce(target));
+        var atOnce = Math.Max(1, KubeJson.PodsTouchedAtOnce(target));
+        var rounds = (replicas + atOnce - 1) / atOnce;
         var readinessPeriod = RemedyEngine.PickContainer(finding, ctx)?.Int("readinessProbe", "periodSeconds") ?? 10;
         return Probe(finding, target, RemedyIds.RaiseInitialDelay, patch, undo,
             $"container {name} is killed before it starts listening: the liveness probe gets \"connection refused\", the run lasted {run}s and ended with exit code {facts.ExitCode}, and the container never became Ready. "

@@ -106,28 +106,13 @@ public sealed class AuditLog : IAuditStore
             using var reader = new StreamReader(new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
             while (reader.ReadLine() is { } line)
             {
-                if (line.Length == 0)
+                if (AuditRecords.Parse(line) is { } e && (since is null || e.At >= since))
                 {
-                    continue;
-                }
-
-                try
-                {
-                    if (JsonSerializer.Deserialize<AuditEntry>(line, Json) is { } e && (since is null || e.At >= since))
-                    {
-                        entries.Add(e);
-                    }
-                }
-                catch (JsonException)
-                {
-                    // a torn line from a crash mid-append: ignore it, the applying record before it still counts
+                    entries.Add(e);
                 }
             }
         }
 
         return entries.OrderBy(e => e.At).ToList();
     }
-
-    /// <summary>The rate-limit history (<see cref="AuditRecords.History"/>) over the entries of the last <paramref name="lookback"/>.</summary>
-    public ActionHistory History(DateTimeOffset now, TimeSpan lookback) => AuditRecords.History(Read(now - lookback));
 }

@@ -86,7 +86,7 @@ public sealed partial class ConfigMapAuditStore : IAuditStore
     /// <summary>Re-reads the ConfigMap (entries other writers appended become visible to <see cref="Read"/>).</summary>
     public async Task RefreshAsync(CancellationToken ct = default)
     {
-        var current = await WithTransientRetry(() => GetAsync(ct), ct);
+        var current = await KubeObjectApi.RetryTransientAsync(() => GetAsync(ct), _options.MaxAttempts, TimeSpan.FromMilliseconds(50), ct);
         lock (_cacheGate)
         {
             _current = current;
@@ -175,8 +175,6 @@ public sealed partial class ConfigMapAuditStore : IAuditStore
 
         return entries.Where(e => since is null || e.At >= since).ToList();
     }
-
-    public ActionHistory History(DateTimeOffset now, TimeSpan lookback) => AuditRecords.History(Read(now - lookback));
 
     /// <summary>The data key of day <paramref name="day"/>, part <paramref name="part"/> (0: <c>YYYY-MM-DD.jsonl</c>).</summary>
     public static string Key(DateOnly day, int part) =>
@@ -309,23 +307,6 @@ public sealed partial class ConfigMapAuditStore : IAuditStore
         {
             throw new UnauthorizedAccessException(
                 $"audit configmap {Namespace}/{Name}: {(int)ex.Response.StatusCode} {ex.Response.StatusCode}; the audit store needs get and update on it (deploy/rbac.yaml, Role kubemedic-audit)", ex);
-        }
-    }
-
-    private async Task<T> WithTransientRetry<T>(Func<Task<T>> call, CancellationToken ct)
-    {
-        var delay = TimeSpan.FromMilliseconds(50);
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await call();
-            }
-            catch (Exception ex) when (attempt < _options.MaxAttempts && KubeObjectApi.Transient(ex) && !ct.IsCancellationRequested)
-            {
-                await Task.Delay(delay, ct);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
-            }
         }
     }
 }

@@ -20,9 +20,6 @@ public interface IAuditStore
 
     /// <summary>All entries (optionally since a time), oldest first.</summary>
     IReadOnlyList<AuditEntry> Read(DateTimeOffset? since = null);
-
-    /// <summary>The rate-limit history over <paramref name="lookback"/> (see <see cref="AuditRecords.History"/>).</summary>
-    ActionHistory History(DateTimeOffset now, TimeSpan lookback) => AuditRecords.History(Read(now - lookback));
 }
 
 /// <summary>What both audit stores share: the line format, redaction, and the rate-limit history derived from the entries.</summary>
@@ -51,6 +48,9 @@ public static class AuditRecords
             return null; // a torn line from a crash mid-append: the applying record before it still counts
         }
     }
+
+    /// <summary>The rate-limit history over the entries of the last <paramref name="lookback"/> (see <see cref="History(IEnumerable{AuditEntry})"/>).</summary>
+    public static ActionHistory History(this IAuditStore store, DateTimeOffset now, TimeSpan lookback) => History(store.Read(now - lookback));
 
     /// <summary>
     /// The rate-limit history: one record per non-dry-run action, its outcome taken from its last phase. An action whose last phase

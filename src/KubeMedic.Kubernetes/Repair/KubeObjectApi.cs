@@ -20,19 +20,25 @@ public sealed class KubeObjectApi(IKubernetes client)
     /// <summary>Retries on 429, 5xx and dropped connections (every remedy patch sets absolute values, so a repeat is harmless).</summary>
     public int Retries { get; init; } = 4;
 
-    private async Task<T> Retry<T>(Func<Task<T>> call, CancellationToken ct)
+    private Task<T> Retry<T>(Func<Task<T>> call, CancellationToken ct) => RetryTransientAsync(call, Retries + 1, TimeSpan.FromMilliseconds(200), ct);
+
+    /// <summary>
+    /// Calls <paramref name="call"/> up to <paramref name="attempts"/> times while it fails with a <see cref="Transient"/> error,
+    /// waiting <paramref name="firstDelay"/>, then twice as long each time (at most 2 s).
+    /// </summary>
+    public static async Task<T> RetryTransientAsync<T>(Func<Task<T>> call, int attempts, TimeSpan firstDelay, CancellationToken ct)
     {
-        var delay = TimeSpan.FromMilliseconds(200);
-        for (var attempt = 0; ; attempt++)
+        var delay = firstDelay;
+        for (var attempt = 1; ; attempt++)
         {
             try
             {
                 return await call();
             }
-            catch (Exception ex) when (attempt < Retries && Transient(ex) && !ct.IsCancellationRequested)
+            catch (Exception ex) when (attempt < attempts && Transient(ex) && !ct.IsCancellationRequested)
             {
                 await Task.Delay(delay, ct);
-                delay *= 2;
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
             }
         }
     }

@@ -35,19 +35,6 @@ public sealed class AutopilotTests : IDisposable
             });
     }
 
-    private sealed class ListSink(List<Escalation> list) : INotificationSink
-    {
-        public Task NotifyAsync(Escalation escalation, CancellationToken cancellationToken)
-        {
-            lock (list)
-            {
-                list.Add(escalation);
-            }
-
-            return Task.CompletedTask;
-        }
-    }
-
     private static string Limit(FakeApiServer server, string name = "order-service") =>
         server.Get("Deployment", "production", name)!["spec"]!["template"]!["spec"]!["containers"]![0]!["resources"]!["limits"]!["memory"]!.GetValue<string>();
 

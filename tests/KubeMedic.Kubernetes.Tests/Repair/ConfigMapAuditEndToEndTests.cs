@@ -2,7 +2,6 @@ using k8s;
 using k8s.Models;
 using KubeMedic.Core.Policy;
 using KubeMedic.Core.Remedies;
-using KubeMedic.Kubernetes.Informers;
 using KubeMedic.Kubernetes.Repair;
 using KubeMedic.Simulator;
 
@@ -20,15 +19,8 @@ public sealed class ConfigMapAuditEndToEndTests
         var audit = await AuditStores.OpenAsync(client, null, "kubemedic/kubemedic-audit", sim.Clock, null, CancellationToken.None);
         audit.Location.ShouldBe("configmap kubemedic/kubemedic-audit");
         var log = new StringWriter();
-        var autopilot = new Autopilot(new KubeObjectApi(client), new ClusterInformers(client, sim.Clock), new DiagnosisDetector(), audit,
-            [], NullAutopilotMetrics.Instance, sim.Clock, new AutopilotOptions
-            {
-                Policy = AutopilotPolicy.Default with { DryRun = false },
-                DryRun = false,
-                Actor = "e2e (autopilot)",
-                Log = log,
-                Verify = new VerifyOptions { Window = TimeSpan.FromSeconds(90), StableFor = TimeSpan.FromSeconds(5), PollInterval = TimeSpan.FromMilliseconds(250) },
-            });
+        var autopilot = SimAutopilot.Create(sim, client, audit, AutopilotPolicy.Default with { DryRun = false }, log, null,
+            TimeSpan.FromSeconds(90), TimeSpan.FromSeconds(5));
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(150));
 
         await autopilot.RunAsync(once: true, cts.Token);

@@ -2,7 +2,6 @@ using k8s;
 using KubeMedic.Core.Findings;
 using KubeMedic.Core.Policy;
 using KubeMedic.Core.Remedies;
-using KubeMedic.Kubernetes.Informers;
 using KubeMedic.Kubernetes.Repair;
 using KubeMedic.Simulator;
 
@@ -35,15 +34,8 @@ public sealed class LivenessEndToEndTests : IDisposable
         using var client = new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(sim.KubeconfigPath));
         var log = new StringWriter();
         var escalations = new List<Escalation>();
-        var autopilot = new Autopilot(new KubeObjectApi(client), new ClusterInformers(client, sim.Clock), new DiagnosisDetector(), new AuditLog(_audit, sim.Clock),
-            [new ListSink(escalations)], NullAutopilotMetrics.Instance, sim.Clock, new AutopilotOptions
-            {
-                Policy = AutopilotPolicy.Default with { DryRun = false },
-                DryRun = false,
-                Actor = "e2e (autopilot)",
-                Log = log,
-                Verify = new VerifyOptions { Window = TimeSpan.FromSeconds(120), StableFor = TimeSpan.FromSeconds(5), PollInterval = TimeSpan.FromMilliseconds(250) },
-            });
+        var autopilot = SimAutopilot.Create(sim, client, new AuditLog(_audit, sim.Clock), AutopilotPolicy.Default with { DryRun = false }, log, escalations,
+            TimeSpan.FromSeconds(120), TimeSpan.FromSeconds(5));
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(150));
 
         await autopilot.RunAsync(once: true, cts.Token);
@@ -64,19 +56,6 @@ public sealed class LivenessEndToEndTests : IDisposable
             liveness.Select(e => e.Phase).ShouldBe([AuditPhase.Applying, AuditPhase.Applied, AuditPhase.Verified], report);
             liveness[0].Remedy.ShouldBe(remedy);
             liveness[2].Verification!.Passed.ShouldBeTrue(report);
-        }
-    }
-
-    private sealed class ListSink(List<Escalation> list) : INotificationSink
-    {
-        public Task NotifyAsync(Escalation escalation, CancellationToken cancellationToken)
-        {
-            lock (list)
-            {
-                list.Add(escalation);
-            }
-
-            return Task.CompletedTask;
         }
     }
 }

@@ -21,32 +21,9 @@ public sealed class SimulatorEndToEndTests : IDisposable
         }
     }
 
-    private static Autopilot Create(SimulatedCluster sim, string auditDir, AutopilotPolicy policy, StringWriter log, List<Escalation> escalations)
-    {
-        var client = new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(sim.KubeconfigPath));
-        return new Autopilot(new KubeObjectApi(client), new ClusterInformers(client, sim.Clock), new DiagnosisDetector(), new AuditLog(auditDir, sim.Clock),
-            [new Sink(escalations)], NullAutopilotMetrics.Instance, sim.Clock, new AutopilotOptions
-            {
-                Policy = policy,
-                DryRun = policy.DryRun,
-                Actor = "e2e (autopilot)",
-                Log = log,
-                Verify = new VerifyOptions { Window = TimeSpan.FromSeconds(90), StableFor = TimeSpan.FromSeconds(5), PollInterval = TimeSpan.FromMilliseconds(250) },
-            });
-    }
-
-    private sealed class Sink(List<Escalation> list) : INotificationSink
-    {
-        public Task NotifyAsync(Escalation escalation, CancellationToken cancellationToken)
-        {
-            lock (list)
-            {
-                list.Add(escalation);
-            }
-
-            return Task.CompletedTask;
-        }
-    }
+    private static Autopilot Create(SimulatedCluster sim, string auditDir, AutopilotPolicy policy, StringWriter log, List<Escalation> escalations) =>
+        SimAutopilot.Create(sim, new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(sim.KubeconfigPath)), new AuditLog(auditDir, sim.Clock),
+            policy, log, escalations, TimeSpan.FromSeconds(90), TimeSpan.FromSeconds(5));
 
     [Fact]
     public async Task Order_service_oom_autopilot_raises_the_limit_and_the_workload_becomes_healthy()
@@ -94,15 +71,8 @@ public sealed class DeployDisasterEndToEndTests : IDisposable
         var log = new StringWriter();
         var escalations = new List<Escalation>();
         var client = new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(sim.KubeconfigPath));
-        var autopilot = new Autopilot(new KubeObjectApi(client), new ClusterInformers(client, sim.Clock), new DiagnosisDetector(), new AuditLog(_audit, sim.Clock),
-            [new ListSink(escalations)], NullAutopilotMetrics.Instance, sim.Clock, new AutopilotOptions
-            {
-                Policy = AutopilotPolicy.Default with { DryRun = false },
-                DryRun = false,
-                Actor = "e2e (autopilot)",
-                Log = log,
-                Verify = new VerifyOptions { Window = TimeSpan.FromSeconds(60), StableFor = TimeSpan.FromSeconds(3), PollInterval = TimeSpan.FromMilliseconds(250) },
-            });
+        var autopilot = SimAutopilot.Create(sim, client, new AuditLog(_audit, sim.Clock), AutopilotPolicy.Default with { DryRun = false }, log, escalations,
+            TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(3));
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(150));
 
         await autopilot.RunAsync(once: true, cts.Token);
@@ -130,19 +100,6 @@ public sealed class DeployDisasterEndToEndTests : IDisposable
         escalations.ShouldContain(e => e.FindingId == "node-not-ready:Node/node-1");
         escalations.ShouldNotContain(e => e.Object.Name == "frontend", report);
         escalations.ShouldNotContain(e => e.Object.Name == "database", report);
-    }
-
-    private sealed class ListSink(List<Escalation> list) : INotificationSink
-    {
-        public Task NotifyAsync(Escalation escalation, CancellationToken cancellationToken)
-        {
-            lock (list)
-            {
-                list.Add(escalation);
-            }
-
-            return Task.CompletedTask;
-        }
     }
 }
 

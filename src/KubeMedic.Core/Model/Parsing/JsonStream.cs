@@ -112,18 +112,29 @@ internal sealed class StringPool
             return added;
         }
 
-        for (var i = _buckets[h & (uint)(_buckets.Length - 1)]; i > 0; i = _entries[i - 1].Next)
+        if (Find(utf8, h) is { } found)
         {
-            ref var e = ref _entries[i - 1];
-            if (e.Hash == h && e.Value.Length == utf8.Length && System.Text.Ascii.Equals(utf8, e.Value))
-            {
-                return e.Value;
-            }
+            return found;
         }
 
         var value = string.Create(utf8.Length, utf8, static (chars, bytes) => System.Text.Ascii.ToUtf16(bytes, chars, out _)); // ASCII: one char per byte
         Add(value, h);
         return value;
+    }
+
+    /// <summary>The interned string of these ASCII bytes, if any.</summary>
+    private string? Find(ReadOnlySpan<byte> ascii, uint h)
+    {
+        for (var i = _buckets[h & (uint)(_buckets.Length - 1)]; i > 0; i = _entries[i - 1].Next)
+        {
+            ref var e = ref _entries[i - 1];
+            if (e.Hash == h && e.Value.Length == ascii.Length && System.Text.Ascii.Equals(ascii, e.Value))
+            {
+                return e.Value;
+            }
+        }
+
+        return null;
     }
 
     private void Add(string value, uint h)
@@ -185,36 +196,7 @@ internal sealed class StringPool
             h += HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(k), System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(v)); // order-independent
         }
 
-        ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_maps, h, out var exists);
-        if (exists)
-        {
-            if (slot is Dictionary<string, string> one)
-            {
-                if (Matches(one, pairs))
-                {
-                    return one;
-                }
-
-                slot = new List<Dictionary<string, string>> { one };
-            }
-
-            var many = (List<Dictionary<string, string>>)slot!;
-            foreach (var candidate in many)
-            {
-                if (Matches(candidate, pairs))
-                {
-                    return candidate;
-                }
-            }
-
-            var added = NewMap(pairs);
-            many.Add(added);
-            return added;
-        }
-
-        var map = NewMap(pairs);
-        slot = map;
-        return map;
+        return Dedup(_maps, h, pairs, Matches, NewMap);
     }
 
     private readonly Dictionary<(Type, int), object> _lists = [];
@@ -237,43 +219,50 @@ internal sealed class StringPool
             h = HashCode.Combine(h, System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(item));
         }
 
-        return Dedup(_lists, (typeof(T), h), list, SameItems);
+        return Dedup(_lists, (typeof(T), h), list, SameItems, static l => l);
     }
 
-    /// <summary>The instance under <paramref name="key"/> that <paramref name="same"/> matches, else <paramref name="value"/> (then kept).</summary>
-    private static T Dedup<TKey, T>(Dictionary<TKey, object> table, TKey key, T value, Func<T, T, bool> same)
+    /// <summary>
+    /// The instance under <paramref name="key"/> that <paramref name="matches"/> the state, else a new one from
+    /// <paramref name="create"/> (then kept): nothing is allocated when an equal instance exists.
+    /// </summary>
+    private static T Dedup<TKey, T, TState>(Dictionary<TKey, object> table, TKey key, TState state, Func<T, TState, bool> matches, Func<TState, T> create)
         where TKey : notnull
         where T : class
+        where TState : allows ref struct
     {
         ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(table, key, out var exists);
         if (!exists)
         {
-            slot = value;
-            return value;
+            var first = create(state);
+            slot = first;
+            return first;
         }
 
         if (slot is T one)
         {
-            if (same(one, value))
+            if (matches(one, state))
             {
                 return one;
             }
 
-            slot = new List<T> { one, value };
-            return value;
+            var second = create(state);
+            slot = new List<T> { one, second };
+            return second;
         }
 
         var many = (List<T>)slot!;
         foreach (var candidate in many)
         {
-            if (same(candidate, value))
+            if (matches(candidate, state))
             {
                 return candidate;
             }
         }
 
-        many.Add(value);
-        return value;
+        var added = create(state);
+        many.Add(added);
+        return added;
     }
 
     private static bool SameItems<T>(List<T> a, List<T> b)
@@ -309,7 +298,7 @@ internal sealed class StringPool
             h = HashCode.Combine(h, c.ContentHash());
         }
 
-        return Dedup(_containerLists, h, list, SameContainers);
+        return Dedup(_containerLists, h, list, SameContainers, static l => l);
     }
 
     private static bool SameContainers(List<ContainerSpec> a, List<ContainerSpec> b)
@@ -359,10 +348,25 @@ internal sealed class StringPool
         return map;
     }
 
+    /// <summary>Interns a string already decoded (an escaped JSON string): the same instance as the same text read as bytes.</summary>
     public string Intern(string s)
     {
         if (s.Length > MaxInternedBytes)
         {
+            return s;
+        }
+
+        if (System.Text.Ascii.IsValid(s))
+        {
+            Span<byte> ascii = stackalloc byte[MaxInternedBytes];
+            System.Text.Ascii.FromUtf16(s, ascii, out var n);
+            var h = Hash(ascii[..n]);
+            if (Find(ascii[..n], h) is { } found)
+            {
+                return found;
+            }
+
+            Add(s, h);
             return s;
         }
 
