@@ -6,9 +6,12 @@ namespace KubeMedic.Core.Analysis;
 /// <summary>What analyzers read: the model, the options, "now", and shared lookups (pod roll-up to owners, node state).</summary>
 public sealed class AnalysisContext
 {
+    // Built once on first use, even when analyzer families race for them (see DiagnosisEngine).
     private Dictionary<string, List<PodInfo>>? _podsByNode;
     private Dictionary<string, (long Cpu, long Mem)>? _requestedByNode;
     private Dictionary<(string Ns, string Name), JobInfo>? _jobs;
+    private List<NodeHeadroom>? _headroom;
+    private object? _podsByNodeLock, _requestedByNodeLock, _jobsLock, _headroomLock;
 
     public AnalysisContext(ClusterModel model, DiagnoseOptions options)
     {
@@ -60,35 +63,38 @@ public sealed class AnalysisContext
         }
     }
 
+    /// <summary>
+    /// True when the analyzer families run side by side on a large model: a family may then also split its own work
+    /// across cores (the shared lookups are thread-safe).
+    /// </summary>
+    public bool RunsInParallel { get; internal set; }
+
+    /// <summary>Builds the lookups of the model and of this context now, on the available cores (see <see cref="ClusterModel.BuildIndexes"/>).</summary>
+    public void BuildIndexes() => Parallel.Invoke(
+        Model.BuildIndexes,
+        () => RequestedOnNode(""),
+        () => FindJob("", ""));
+
     /// <summary>Non-terminated pods bound to a node.</summary>
-    public IReadOnlyList<PodInfo> PodsOnNode(string node)
-    {
-        if (_podsByNode is null)
+    public IReadOnlyList<PodInfo> PodsOnNode(string node) =>
+        LazyInitializer.EnsureInitialized(ref _podsByNode, ref _podsByNodeLock, () =>
         {
             var map = new Dictionary<string, List<PodInfo>>(StringComparer.Ordinal);
             foreach (var pod in Model.Pods)
             {
                 if (pod.Spec.NodeName is { } n && pod.Phase is not ("Succeeded" or "Failed"))
                 {
-                    if (!map.TryGetValue(n, out var list))
-                    {
-                        map[n] = list = [];
-                    }
-
-                    list.Add(pod);
+                    ref var list = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(map, n, out _);
+                    (list ??= []).Add(pod);
                 }
             }
 
-            _podsByNode = map;
-        }
-
-        return _podsByNode.TryGetValue(node, out var pods) ? pods : [];
-    }
+            return map;
+        }).TryGetValue(node, out var pods) ? pods : [];
 
     /// <summary>CPU (millicores) and memory (bytes) requested by the non-terminated pods bound to a node; computed once.</summary>
-    public (long Cpu, long Mem) RequestedOnNode(string node)
-    {
-        if (_requestedByNode is null)
+    public (long Cpu, long Mem) RequestedOnNode(string node) =>
+        LazyInitializer.EnsureInitialized(ref _requestedByNode, ref _requestedByNodeLock, () =>
         {
             var map = new Dictionary<string, (long, long)>(StringComparer.Ordinal);
             foreach (var n in Model.Nodes)
@@ -106,18 +112,26 @@ public sealed class AnalysisContext
                 map[n.Name] = (cpu, mem);
             }
 
-            _requestedByNode = map;
-        }
+            return map;
+        }).GetValueOrDefault(node);
 
-        return _requestedByNode.GetValueOrDefault(node);
-    }
+    /// <summary>Ready, schedulable nodes with their allocatable and unrequested CPU and memory, in model order; computed once.</summary>
+    public IReadOnlyList<NodeHeadroom> ReadyNodeHeadroom() =>
+        LazyInitializer.EnsureInitialized(ref _headroom, ref _headroomLock, () => Model.Nodes
+            .Where(n => n.IsReady && !n.Unschedulable)
+            .Select(n =>
+            {
+                var (cpu, mem) = RequestedOnNode(n.Name);
+                var allocCpu = n.Allocatable.CpuMillis ?? 0;
+                var allocMem = n.Allocatable.MemoryBytes ?? 0;
+                return new NodeHeadroom(n, allocCpu, allocCpu - cpu, allocMem, allocMem - mem);
+            })
+            .ToList());
 
     /// <summary>A Job by namespace and name.</summary>
-    public JobInfo? FindJob(string ns, string name)
-    {
-        _jobs ??= Model.Jobs.GroupBy(j => (j.Namespace ?? "", j.Name)).ToDictionary(g => g.Key, g => g.First());
-        return _jobs.GetValueOrDefault((ns, name));
-    }
+    public JobInfo? FindJob(string ns, string name) =>
+        LazyInitializer.EnsureInitialized(ref _jobs, ref _jobsLock, () => Model.Jobs.GroupBy(j => (j.Namespace ?? "", j.Name)).ToDictionary(g => g.Key, g => g.First()))
+            .GetValueOrDefault((ns, name));
 
     /// <summary>True if the node exists in the model and is not Ready.</summary>
     public bool IsNodeNotReady(string? node) => node is not null && Model.FindNode(node) is { IsReady: false };
@@ -183,3 +197,6 @@ public sealed class AnalysisContext
     public static string Target(ObjectRef obj) =>
         obj.Namespace is null ? $"{obj.Kind.ToLowerInvariant()}/{obj.Name}" : $"{obj.Kind.ToLowerInvariant()}/{obj.Name} -n {obj.Namespace}";
 }
+
+/// <summary>A node's allocatable CPU (millicores) and memory (bytes), and how much of each pods have not requested.</summary>
+public sealed record NodeHeadroom(NodeInfo Node, long CpuAllocatable, long CpuFree, long MemoryAllocatable, long MemoryFree);

@@ -26,6 +26,9 @@ public sealed record DiagnoseOptions
 
     /// <summary>Run the analyzer families on several cores: null decides by model size.</summary>
     public bool? Parallel { get; init; }
+
+    /// <summary>When families run in parallel, the pod family also splits its pods into chunks of this many (tests lower it).</summary>
+    internal int PodsPerChunk { get; init; } = 4096;
 }
 
 /// <summary>One analyzer family (pods, workloads, nodes, network, storage, autoscaling): pure over the model.</summary>
@@ -78,11 +81,13 @@ public sealed class DiagnosisEngine(IReadOnlyList<IAnalyzer> analyzers)
     {
         options ??= new DiagnoseOptions();
         var context = new AnalysisContext(model, options);
-        // Families are pure over a read-only model, so they run side by side; results keep the analyzers' order. The lazy
-        // indexes of the model and context are built into a local and then published, so a race only repeats work.
+        // Families are pure over a read-only model, so they run side by side; results keep the analyzers' order. The
+        // lookups they share are built first, side by side too (each once: none waits for a family that builds it).
         var perAnalyzer = new List<Finding>[analyzers.Count];
         if (options.Parallel ?? (model.ObjectCount >= ParallelThreshold && Environment.ProcessorCount > 1))
         {
+            context.RunsInParallel = true;
+            context.BuildIndexes();
             Parallel.For(0, analyzers.Count, i => perAnalyzer[i] = analyzers[i].Analyze(context).ToList());
         }
         else

@@ -18,18 +18,43 @@ public sealed partial class PodAnalyzer : IAnalyzer
 
     public IEnumerable<Finding> Analyze(AnalysisContext context)
     {
-        var issues = new List<PodIssue>();
-        foreach (var pod in context.Model.Pods)
+        var pods = context.Model.Pods;
+        var chunk = context.Options.PodsPerChunk;
+        List<PodIssue> issues;
+        if (context.RunsInParallel && pods.Count >= 2 * chunk)
         {
-            if (pod.Phase == "Succeeded" || IsPodOfCompletedJob(context, pod))
+            // Pods are independent: chunks run on all cores, and their issues are joined in pod order.
+            var chunks = new List<PodIssue>[(pods.Count + chunk - 1) / chunk];
+            Parallel.For(0, chunks.Length, i =>
             {
-                continue;
-            }
+                var found = new List<PodIssue>();
+                for (var p = i * chunk; p < Math.Min(pods.Count, (i + 1) * chunk); p++)
+                {
+                    Check(context, pods[p], found);
+                }
 
-            AnalyzePod(context, pod, issues);
+                chunks[i] = found;
+            });
+            issues = [.. chunks.SelectMany(c => c)];
+        }
+        else
+        {
+            issues = [];
+            foreach (var pod in pods)
+            {
+                Check(context, pod, issues);
+            }
         }
 
         return RollUp(context, issues);
+    }
+
+    private static void Check(AnalysisContext context, PodInfo pod, List<PodIssue> issues)
+    {
+        if (pod.Phase != "Succeeded" && !IsPodOfCompletedJob(context, pod))
+        {
+            AnalyzePod(context, pod, issues);
+        }
     }
 
     private static bool IsPodOfCompletedJob(AnalysisContext ctx, PodInfo pod) =>
@@ -726,7 +751,7 @@ public sealed partial class PodAnalyzer : IAnalyzer
 
         var related = new List<RelatedFinding>();
         var requests = pod.Spec.Containers.Aggregate((Cpu: 0L, Mem: 0L), (acc, c) => (acc.Cpu + (c.Requests.CpuMillis ?? 0), acc.Mem + (c.Requests.MemoryBytes ?? 0)));
-        var readyNodes = ctx.Model.Nodes.Where(n => n.IsReady && !n.Unschedulable).ToList();
+        var readyNodes = ctx.ReadyNodeHeadroom();
         string cause;
         Fix fix;
         var (obj, _) = ctx.RollUp(pod);
@@ -738,13 +763,7 @@ public sealed partial class PodAnalyzer : IAnalyzer
                     var isCpu = main.SubReason == "insufficient-cpu";
                     var req = isCpu ? requests.Cpu : requests.Mem;
                     string Fmt(long v) => isCpu ? Quantity.FormatCpu(v) : Quantity.FormatBytes(v);
-                    var free = readyNodes.Select(n =>
-                    {
-                        var alloc = (isCpu ? n.Allocatable.CpuMillis : n.Allocatable.MemoryBytes) ?? 0;
-                        var requested = ctx.RequestedOnNode(n.Name);
-                        var used = isCpu ? requested.Cpu : requested.Mem;
-                        return (Node: n.Name, Alloc: alloc, Free: alloc - used);
-                    }).ToList();
+                    var free = readyNodes.Select(n => (Node: n.Node.Name, Alloc: isCpu ? n.CpuAllocatable : n.MemoryAllocatable, Free: isCpu ? n.CpuFree : n.MemoryFree)).ToList();
                     var largest = free.Count == 0 ? default : free.MaxBy(f => f.Alloc);
                     var mostFree = free.Count == 0 ? default : free.MaxBy(f => f.Free);
                     evidence.Add(new Evidence(EvidenceSource.Spec, $"pod requests {(isCpu ? "cpu" : "memory")} {Fmt(req)} in total"));
@@ -767,7 +786,7 @@ public sealed partial class PodAnalyzer : IAnalyzer
 
             case "untolerated-taint":
                 {
-                    var taints = readyNodes.Concat(ctx.Model.Nodes).Distinct().SelectMany(n => n.Taints.Where(t => t.Effect is "NoSchedule" or "NoExecute" && !pod.Spec.Tolerations.Any(tol => tol.Tolerates(t))).Select(t => (n.Name, t)))
+                    var taints = readyNodes.Select(n => n.Node).Concat(ctx.Model.Nodes).Distinct().SelectMany(n => n.Taints.Where(t => t.Effect is "NoSchedule" or "NoExecute" && !pod.Spec.Tolerations.Any(tol => tol.Tolerates(t))).Select(t => (n.Name, t)))
                         .Take(5).ToList();
                     foreach (var (node, t) in taints)
                     {

@@ -14,6 +14,7 @@ public sealed record ClusterScope(string? Namespace = null, string? LabelSelecto
 /// </summary>
 public sealed class ClusterModel
 {
+    // Indexes, each built once on first use (LazyInitializer: one build even when analyzers race for it).
     private Dictionary<(string Ns, string Name), PodInfo>? _podsByName;
     private Dictionary<string, NodeInfo>? _nodesByName;
     private Dictionary<(string Kind, string Ns, string Name), List<PodInfo>>? _podsByOwner;
@@ -22,6 +23,22 @@ public sealed class ClusterModel
     private Dictionary<(string Ns, string Name), DeploymentInfo>? _deploymentsByName;
     private Dictionary<(string Ns, string Deployment), List<ReplicaSetInfo>>? _rsByDeployment;
     private Dictionary<(string Ns, string Key, string Value), List<PodInfo>>? _podsByLabel;
+    private object? _podsByNameLock, _nodesByNameLock, _podsByOwnerLock, _eventsByObjectLock, _rsByNameLock, _deploymentsByNameLock,
+        _rsByDeploymentLock, _podsByLabelLock;
+
+    /// <summary>
+    /// Builds every lookup index now, side by side on the available cores (a large model about to be analyzed by several
+    /// analyzer families at once); otherwise each is built on first use.
+    /// </summary>
+    public void BuildIndexes() => System.Threading.Tasks.Parallel.Invoke(
+        () => EventIndex(),
+        () => LabelIndex(),
+        () => OwnerIndex(),
+        () => PodNameIndex(),
+        () => RsDeploymentIndex(),
+        () => NodeIndex(),
+        () => RsNameIndex(),
+        () => DeploymentIndex());
 
     public IReadOnlyList<PodInfo> Pods { get; internal set; } = [];
     public IReadOnlyList<NodeInfo> Nodes { get; internal set; } = [];
@@ -58,86 +75,21 @@ public sealed class ClusterModel
         + Jobs.Count + CronJobs.Count + Services.Count + Endpoints.Count + Ingresses.Count + NetworkPolicies.Count + Events.Count + PersistentVolumeClaims.Count
         + HorizontalPodAutoscalers.Count + PodDisruptionBudgets.Count + Namespaces.Count + ConfigMaps.Count + Secrets.Count;
 
-    public PodInfo? FindPod(string ns, string name)
-    {
-        _podsByName ??= Pods.GroupBy(p => (p.Namespace ?? "", p.Name)).ToDictionary(g => g.Key, g => g.First());
-        return _podsByName.GetValueOrDefault((ns, name));
-    }
+    public PodInfo? FindPod(string ns, string name) => PodNameIndex().GetValueOrDefault((ns, name));
 
-    public NodeInfo? FindNode(string name)
-    {
-        _nodesByName ??= Nodes.GroupBy(n => n.Name).ToDictionary(g => g.Key, g => g.First());
-        return _nodesByName.GetValueOrDefault(name);
-    }
+    public NodeInfo? FindNode(string name) => NodeIndex().GetValueOrDefault(name);
 
-    public ReplicaSetInfo? FindReplicaSet(string ns, string name)
-    {
-        _rsByName ??= ReplicaSets.GroupBy(r => (r.Namespace ?? "", r.Name)).ToDictionary(g => g.Key, g => g.First());
-        return _rsByName.GetValueOrDefault((ns, name));
-    }
+    public ReplicaSetInfo? FindReplicaSet(string ns, string name) => RsNameIndex().GetValueOrDefault((ns, name));
 
-    public DeploymentInfo? FindDeployment(string ns, string name)
-    {
-        _deploymentsByName ??= Deployments.GroupBy(r => (r.Namespace ?? "", r.Name)).ToDictionary(g => g.Key, g => g.First());
-        return _deploymentsByName.GetValueOrDefault((ns, name));
-    }
+    public DeploymentInfo? FindDeployment(string ns, string name) => DeploymentIndex().GetValueOrDefault((ns, name));
 
     /// <summary>Pods whose controller owner is the given object (by kind and name; owner refs carry no namespace).</summary>
-    public IReadOnlyList<PodInfo> PodsOwnedBy(string kind, string ns, string name)
-    {
-        if (_podsByOwner is null)
-        {
-            var map = new Dictionary<(string, string, string), List<PodInfo>>();
-            foreach (var pod in Pods)
-            {
-                if (pod.ControllerOwner is { } owner)
-                {
-                    var key = (owner.Kind, pod.Namespace ?? "", owner.Name);
-                    if (!map.TryGetValue(key, out var list))
-                    {
-                        map[key] = list = [];
-                    }
-
-                    list.Add(pod);
-                }
-            }
-
-            _podsByOwner = map;
-        }
-
-        return _podsByOwner.TryGetValue((kind, ns, name), out var pods) ? pods : [];
-    }
+    public IReadOnlyList<PodInfo> PodsOwnedBy(string kind, string ns, string name) =>
+        OwnerIndex().TryGetValue((kind, ns, name), out var pods) ? pods : [];
 
     /// <summary>The ReplicaSets a Deployment owns, newest revision first.</summary>
-    public IReadOnlyList<ReplicaSetInfo> ReplicaSetsOf(DeploymentInfo deployment)
-    {
-        if (_rsByDeployment is null)
-        {
-            var map = new Dictionary<(string, string), List<ReplicaSetInfo>>();
-            foreach (var rs in ReplicaSets)
-            {
-                if (rs.ControllerOwner is { Kind: "Deployment" } o)
-                {
-                    var key = (rs.Namespace ?? "", o.Name);
-                    if (!map.TryGetValue(key, out var list))
-                    {
-                        map[key] = list = [];
-                    }
-
-                    list.Add(rs);
-                }
-            }
-
-            foreach (var list in map.Values)
-            {
-                list.Sort((a, b) => (b.Revision ?? 0).CompareTo(a.Revision ?? 0) is var c && c != 0 ? c : Nullable.Compare(b.CreationTimestamp, a.CreationTimestamp));
-            }
-
-            _rsByDeployment = map;
-        }
-
-        return _rsByDeployment.TryGetValue((deployment.Namespace ?? "", deployment.Name), out var found) ? found : [];
-    }
+    public IReadOnlyList<ReplicaSetInfo> ReplicaSetsOf(DeploymentInfo deployment) =>
+        RsDeploymentIndex().TryGetValue((deployment.Namespace ?? "", deployment.Name), out var found) ? found : [];
 
     /// <summary>Pods in a namespace whose labels include every pair of <paramref name="selector"/> (an empty selector selects nothing).</summary>
     public IReadOnlyList<PodInfo> PodsMatching(string ns, IReadOnlyDictionary<string, string> selector)
@@ -147,30 +99,11 @@ public sealed class ClusterModel
             return [];
         }
 
-        if (_podsByLabel is null)
-        {
-            var map = new Dictionary<(string, string, string), List<PodInfo>>();
-            foreach (var pod in Pods)
-            {
-                foreach (var (k, v) in pod.Labels)
-                {
-                    var key = (pod.Namespace ?? "", k, v);
-                    if (!map.TryGetValue(key, out var list))
-                    {
-                        map[key] = list = [];
-                    }
-
-                    list.Add(pod);
-                }
-            }
-
-            _podsByLabel = map;
-        }
-
+        var index = LabelIndex();
         List<PodInfo>? smallest = null;
         foreach (var (k, v) in selector)
         {
-            if (!_podsByLabel.TryGetValue((ns, k, v), out var list))
+            if (!index.TryGetValue((ns, k, v), out var list))
             {
                 return [];
             }
@@ -187,18 +120,95 @@ public sealed class ClusterModel
     /// <summary>Deduplicated events about one object, newest first.</summary>
     public IReadOnlyList<EventInfo> EventsFor(string kind, string? ns, string name)
     {
-        if (_eventsByObject is null)
+        var index = EventIndex();
+        return index.TryGetValue((kind, kind == "Node" ? null : ns, name), out var events) ? events
+            : kind == "Node" && index.TryGetValue((kind, ns, name), out var e2) ? e2 : [];
+    }
+
+    public IReadOnlyList<EventInfo> EventsFor(KubeObject obj) => EventsFor(obj.Kind, obj.Namespace, obj.Name);
+
+    private Dictionary<(string Ns, string Name), PodInfo> PodNameIndex() =>
+        LazyInitializer.EnsureInitialized(ref _podsByName, ref _podsByNameLock, () => First(Pods, p => (p.Namespace ?? "", p.Name)));
+
+    private Dictionary<string, NodeInfo> NodeIndex() =>
+        LazyInitializer.EnsureInitialized(ref _nodesByName, ref _nodesByNameLock, () => First(Nodes, n => n.Name));
+
+    private Dictionary<(string Ns, string Name), ReplicaSetInfo> RsNameIndex() =>
+        LazyInitializer.EnsureInitialized(ref _rsByName, ref _rsByNameLock, () => First(ReplicaSets, r => (r.Namespace ?? "", r.Name)));
+
+    private Dictionary<(string Ns, string Name), DeploymentInfo> DeploymentIndex() =>
+        LazyInitializer.EnsureInitialized(ref _deploymentsByName, ref _deploymentsByNameLock, () => First(Deployments, d => (d.Namespace ?? "", d.Name)));
+
+    /// <summary>The first object under each key (a snapshot may hold an object twice).</summary>
+    private static Dictionary<TKey, T> First<TKey, T>(IReadOnlyList<T> items, Func<T, TKey> key)
+        where TKey : notnull
+    {
+        var map = new Dictionary<TKey, T>(items.Count);
+        foreach (var item in items)
+        {
+            map.TryAdd(key(item), item);
+        }
+
+        return map;
+    }
+
+    private Dictionary<(string Kind, string Ns, string Name), List<PodInfo>> OwnerIndex() =>
+        LazyInitializer.EnsureInitialized(ref _podsByOwner, ref _podsByOwnerLock, () =>
+        {
+            var map = new Dictionary<(string, string, string), List<PodInfo>>();
+            foreach (var pod in Pods)
+            {
+                if (pod.ControllerOwner is { } owner)
+                {
+                    AddTo(map, (owner.Kind, pod.Namespace ?? "", owner.Name), pod);
+                }
+            }
+
+            return map;
+        });
+
+    private Dictionary<(string Ns, string Deployment), List<ReplicaSetInfo>> RsDeploymentIndex() =>
+        LazyInitializer.EnsureInitialized(ref _rsByDeployment, ref _rsByDeploymentLock, () =>
+        {
+            var map = new Dictionary<(string, string), List<ReplicaSetInfo>>();
+            foreach (var rs in ReplicaSets)
+            {
+                if (rs.ControllerOwner is { Kind: "Deployment" } o)
+                {
+                    AddTo(map, (rs.Namespace ?? "", o.Name), rs);
+                }
+            }
+
+            foreach (var list in map.Values)
+            {
+                list.Sort((a, b) => (b.Revision ?? 0).CompareTo(a.Revision ?? 0) is var c && c != 0 ? c : Nullable.Compare(b.CreationTimestamp, a.CreationTimestamp));
+            }
+
+            return map;
+        });
+
+    private Dictionary<(string Ns, string Key, string Value), List<PodInfo>> LabelIndex() =>
+        LazyInitializer.EnsureInitialized(ref _podsByLabel, ref _podsByLabelLock, () =>
+        {
+            var map = new Dictionary<(string, string, string), List<PodInfo>>();
+            foreach (var pod in Pods)
+            {
+                foreach (var (k, v) in pod.Labels)
+                {
+                    AddTo(map, (pod.Namespace ?? "", k, v), pod);
+                }
+            }
+
+            return map;
+        });
+
+    private Dictionary<(string Kind, string? Ns, string Name), List<EventInfo>> EventIndex() =>
+        LazyInitializer.EnsureInitialized(ref _eventsByObject, ref _eventsByObjectLock, () =>
         {
             var map = new Dictionary<(string, string?, string), List<EventInfo>>();
             foreach (var ev in Events)
             {
-                var key = (ev.InvolvedObject.Kind, ev.InvolvedObject.Namespace, ev.InvolvedObject.Name);
-                if (!map.TryGetValue(key, out var list))
-                {
-                    map[key] = list = [];
-                }
-
-                list.Add(ev);
+                AddTo(map, (ev.InvolvedObject.Kind, ev.InvolvedObject.Namespace, ev.InvolvedObject.Name), ev);
             }
 
             foreach (var list in map.Values)
@@ -206,14 +216,15 @@ public sealed class ClusterModel
                 list.Sort((a, b) => Nullable.Compare(b.When, a.When));
             }
 
-            _eventsByObject = map;
-        }
+            return map;
+        });
 
-        return _eventsByObject.TryGetValue((kind, kind == "Node" ? null : ns, name), out var events) ? events
-            : kind == "Node" && _eventsByObject.TryGetValue((kind, ns, name), out var e2) ? e2 : [];
+    private static void AddTo<TKey, T>(Dictionary<TKey, List<T>> map, TKey key, T item)
+        where TKey : notnull
+    {
+        ref var list = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(map, key, out _);
+        (list ??= []).Add(item);
     }
-
-    public IReadOnlyList<EventInfo> EventsFor(KubeObject obj) => EventsFor(obj.Kind, obj.Namespace, obj.Name);
 
     /// <summary>The last log lines of a container, previous instance first if asked and present.</summary>
     public ContainerLog? FindLog(string ns, string pod, string container, bool previous) =>

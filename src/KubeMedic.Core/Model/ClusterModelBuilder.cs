@@ -64,7 +64,9 @@ public sealed class ClusterModelBuilder
     /// <summary>How many cores a large file may be parsed on (default: all of them, at most 8).</summary>
     public int Parallelism { get; init; } = Math.Min(Environment.ProcessorCount, 8);
 
-    private const int RangesPerThread = 4;
+    // Many more ranges than threads, taken in turn: the cost per byte differs (pods, events, nodes), and a thread that
+    // draws a slow range last keeps the others waiting for at most one small range.
+    private const int RangesPerThread = 16;
 
     /// <summary>How many byte ranges were parsed in parallel so far (0: every input was read in one pass).</summary>
     internal int ParallelRanges { get; private set; }
@@ -84,7 +86,6 @@ public sealed class ClusterModelBuilder
             return false;
         }
 
-        // More ranges than threads, taken in turn: the cost per byte differs (pods, events, nodes), so halves would not balance.
         var sinks = new ModelSink[plan.Count];
         var next = -1;
         var failed = 0;
@@ -98,7 +99,7 @@ public sealed class ClusterModelBuilder
                 {
                     var sink = new ModelSink(pool);
                     using var range = new RangeStream(stream.SafeFileHandle, plan[i]);
-                    ParseJson(range, sink, new ItemDraft(), path, defaultKind: null, plan[i].FirstDocumentKind);
+                    ParseJson(range, sink, new ItemDraft(), path, defaultKind: null, plan[i].FirstDocumentKind, allowComments: false);
                     sinks[i] = sink;
                 }
                 catch (Exception)
@@ -132,10 +133,7 @@ public sealed class ClusterModelBuilder
             _sources.Add(path);
         }
 
-        foreach (var sink in sinks)
-        {
-            _sink.MergeFrom(sink);
-        }
+        _sink.MergeFrom(sinks);
 
         ParallelRanges += plan.Count;
         return true;
@@ -205,9 +203,9 @@ public sealed class ClusterModelBuilder
     }
 
     /// <summary>Parses JSON documents (and the log sections between them) from <paramref name="stream"/> into <paramref name="sink"/>.</summary>
-    private static void ParseJson(Stream stream, ModelSink sink, ItemDraft draft, string sourceName, string? defaultKind, string? firstDocumentKind = null)
+    private static void ParseJson(Stream stream, ModelSink sink, ItemDraft draft, string sourceName, string? defaultKind, string? firstDocumentKind = null, bool allowComments = true)
     {
-        var js = new JsonStream(stream, sink.Pool) { MaxTime = sink.MaxTime };
+        var js = new JsonStream(stream, sink.Pool, allowComments: allowComments) { MaxTime = sink.MaxTime };
         try
         {
             var documents = 0;

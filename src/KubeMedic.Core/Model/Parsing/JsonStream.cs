@@ -386,7 +386,11 @@ internal sealed class StringPool
 /// </summary>
 internal ref struct JsonStream
 {
-    private static readonly JsonReaderOptions Options = new() { AllowMultipleValues = true, CommentHandling = JsonCommentHandling.Skip };
+    private static readonly JsonReaderOptions Lenient = new() { AllowMultipleValues = true, CommentHandling = JsonCommentHandling.Skip };
+
+    // kubectl never prints comments; a reader that allows them takes a slower path for every token.
+    private static readonly JsonReaderOptions Strict = new() { AllowMultipleValues = true };
+    private readonly JsonReaderOptions _options;
     private Utf8JsonReader _reader;
     private byte[] _buffer;
     private int _start;
@@ -398,13 +402,15 @@ internal ref struct JsonStream
     public StringPool Pool;
     public DateTimeOffset MaxTime;
 
-    public JsonStream(Stream stream, StringPool pool, int bufferSize = 1 << 20)
+    /// <param name="allowComments">Skip <c>//</c> and <c>/* */</c> comments (hand-written files); false rejects them.</param>
+    public JsonStream(Stream stream, StringPool pool, int bufferSize = 1 << 20, bool allowComments = true)
     {
+        _options = allowComments ? Lenient : Strict;
         _stream = stream;
         _buffer = ArrayPool<byte>.Shared.Rent(bufferSize);
         Pool = pool;
         Fill();
-        _reader = new Utf8JsonReader(_buffer.AsSpan(0, _length), _final, new JsonReaderState(Options));
+        _reader = new Utf8JsonReader(_buffer.AsSpan(0, _length), _final, new JsonReaderState(_options));
     }
 
     public readonly JsonTokenType TokenType => _reader.TokenType;
@@ -519,7 +525,7 @@ internal ref struct JsonStream
 
                 var line = Encoding.UTF8.GetString(_buffer, pos, end - pos).TrimEnd('\r');
                 _start = nl >= 0 ? end + 1 : end;
-                _reader = new Utf8JsonReader(_buffer.AsSpan(_start, _length - _start), _final, new JsonReaderState(Options));
+                _reader = new Utf8JsonReader(_buffer.AsSpan(_start, _length - _start), _final, new JsonReaderState(_options));
                 return line;
             }
 

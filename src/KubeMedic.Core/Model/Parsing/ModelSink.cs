@@ -220,10 +220,20 @@ internal sealed class ModelSink
     }
 
     /// <summary>
-    /// Appends what <paramref name="next"/> collected from the input that follows this sink's input (a later range of the
-    /// same file): the result is the same as one sink reading both in order.
+    /// Appends what <paramref name="sinks"/> collected, in order, from the input that follows this sink's input (the later
+    /// ranges of the same file): the result is the same as one sink reading all of it in order.
     /// </summary>
-    public void MergeFrom(ModelSink next)
+    public void MergeFrom(IReadOnlyList<ModelSink> sinks)
+    {
+        // One resize of the event table for all of them, not one per sink (each a large-object allocation and a rehash).
+        _events.EnsureCapacity(_events.Count + sinks.Sum(s => s._events.Count));
+        foreach (var sink in sinks)
+        {
+            MergeFrom(sink);
+        }
+    }
+
+    private void MergeFrom(ModelSink next)
     {
         Items += next.Items;
         _ignoredCount += next._ignoredCount;
@@ -254,7 +264,6 @@ internal sealed class ModelSink
         _logs.AddRange(next._logs);
         _kinds.UnionWith(next._kinds);
         _ignoredKinds.UnionWith(next._ignoredKinds);
-        _events.EnsureCapacity(_events.Count + next._events.Count);
         foreach (var ev in next._events.Values)
         {
             Accumulate(ev);
