@@ -157,17 +157,7 @@ internal static class LabCommand
                 path = state.Kubeconfig;
             }
 
-            if (!File.Exists(path)) throw new UserInputException($"{path}: kubeconfig not found");
-            KubernetesClientConfiguration config;
-            try
-            {
-                config = KubernetesClientConfiguration.BuildConfigFromConfigFile(path, parse.GetValue(context));
-            }
-            catch (k8s.Exceptions.KubeConfigException ex)
-            {
-                throw new UserInputException($"{path}: {ex.Message}");
-            }
-
+            var config = KubeMedic.Kubernetes.Sources.KubeconfigLoader.Load(path, parse.GetValue(context));
             using var client = new k8s.Kubernetes(config);
             var verifier = new LabVerifier(client, new LabVerifyOptions
             {

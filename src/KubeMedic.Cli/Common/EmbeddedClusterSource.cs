@@ -28,10 +28,13 @@ internal sealed class EmbeddedClusterSource : IClusterSource, IAsyncDisposable
         _scenario = scenario ?? (Environment.GetEnvironmentVariable(ScenarioVariable) is { Length: > 0 } env ? env : DefaultScenario);
     }
 
+    /// <summary>False when <see cref="SwitchVariable"/> turns the embedded default off.</summary>
+    public static bool Enabled => Environment.GetEnvironmentVariable(SwitchVariable)?.ToLowerInvariant() is not ("off" or "0" or "false" or "no");
+
     /// <summary>Installs this source as <see cref="ClusterSourceFactory.DefaultSource"/>, announcing it on stderr.</summary>
     public static void Install()
     {
-        if (Environment.GetEnvironmentVariable(SwitchVariable)?.ToLowerInvariant() is "off" or "0" or "false" or "no")
+        if (!Enabled)
         {
             return;
         }
