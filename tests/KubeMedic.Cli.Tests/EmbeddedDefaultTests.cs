@@ -44,11 +44,11 @@ public sealed class EmbeddedDefaultTests : IDisposable
 
     private Task<(int Code, string Stdout, string Stderr)> RunAsync(Dictionary<string, string> env, params string[] args)
     {
-        // HOME without ~/.kube/config and a KUBECONFIG that does not exist: "no cluster around"
+        // HOME without ~/.kube/config and an empty KUBECONFIG: "no cluster around" (a KUBECONFIG naming missing files is an error instead)
         var all = new Dictionary<string, string>
         {
             ["HOME"] = _home.FullName,
-            ["KUBECONFIG"] = Path.Combine(_home.FullName, "no-such-kubeconfig"),
+            ["KUBECONFIG"] = "",
             ["KUBEMEDIC_EMBEDDED_CLUSTER"] = "on",
         };
         foreach (var (k, v) in env)
