@@ -237,7 +237,7 @@ internal static class LabCommand
             if (state.Url is null) throw new UserInputException("the running lab did not record its API URL; run `kubemedic lab reset`");
             var files = parse.GetValue(rules) ?? [];
             foreach (var f in files.Where(f => !File.Exists(f))) throw new UserInputException($"{f}: rule file not found");
-            var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(state.Kubeconfig);
+            var config = KubeMedic.Kubernetes.Sources.KubeconfigLoader.FromFile(state.Kubeconfig, context: null);
             using var client = new k8s.Kubernetes(config);
             var nodes = (await client.CoreV1.ListNodeAsync(cancellationToken: ct)).Items.Select(n => n.Metadata.Name).ToList();
             string binary;

@@ -1,4 +1,3 @@
-using k8s;
 using KubeMedic.Core.Model;
 using KubeMedic.Kubernetes.Sources;
 using KubeMedic.Simulator;
@@ -59,7 +58,7 @@ internal sealed class EmbeddedClusterSource : IClusterSource, IAsyncDisposable
             {
                 await Console.Error.WriteLineAsync($"note: no kubeconfig found; using the embedded simulated cluster (scenario {_scenario}; set {ScenarioVariable} to change it, {SwitchVariable}=off to disable, or pass --kubeconfig/--snapshot)");
                 _cluster = await SimulatedCluster.StartAsync(new SimulatorOptions { Scenario = _scenario, Speed = 60 }, cancellationToken);
-                var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(_cluster.KubeconfigPath);
+                var config = KubeconfigLoader.FromFile(_cluster.KubeconfigPath, context: null);
                 _live = new LiveSource(config);
             }
 
