@@ -74,7 +74,7 @@ internal static class RespondCommand
 
             // The embedded default: no snapshot and no kubeconfig, so respond on the simulated cluster (its clock is the record's clock).
             var scenario = Environment.GetEnvironmentVariable(EmbeddedClusterSource.ScenarioVariable) is { Length: > 0 } env ? env : EmbeddedClusterSource.DefaultScenario;
-            Console.Error.WriteLine($"note: no kubeconfig found; responding on the embedded simulated cluster (scenario {scenario}; set {EmbeddedClusterSource.ScenarioVariable} to change it, or pass --kubeconfig/--snapshot)");
+            Console.Error.WriteLine($"note: no kubeconfig found; responding on the embedded simulated cluster (scenario {scenario}; set {EmbeddedClusterSource.ScenarioVariable} to change it, {EmbeddedClusterSource.SwitchVariable}=off to disable, or pass --kubeconfig/--snapshot)");
             KubeMedic.Simulator.SimulatedCluster cluster;
             try
             {
