@@ -21,10 +21,12 @@ public sealed class EmbeddedDefaultTests : IDisposable
             && f.GetProperty("object").GetProperty("namespace").GetString() == "production");
     }
 
-    [Fact]
-    public async Task The_embedded_default_can_be_switched_off()
+    [Theory]
+    [InlineData("diagnose")]
+    [InlineData("respond")]
+    public async Task The_embedded_default_can_be_switched_off(string verb)
     {
-        var (code, stdout, stderr) = await RunAsync(new() { ["KUBEMEDIC_EMBEDDED_CLUSTER"] = "off" }, "diagnose");
+        var (code, stdout, stderr) = await RunAsync(new() { ["KUBEMEDIC_EMBEDDED_CLUSTER"] = "off" }, verb);
 
         code.ShouldBe(2);
         stdout.ShouldBeEmpty();
