@@ -186,6 +186,41 @@ public sealed class KubeconfigLoaderTests : IDisposable
         ex.Message.ShouldNotContain("\n");
     }
 
+    [Fact]
+    public void Relative_certificate_paths_resolve_against_the_folder_of_the_file_that_defines_them()
+    {
+        // b lives in its own folder with its CA beside it; resolving against the first file's folder (a's) would not find it
+        var bDir = Directory.CreateDirectory(Path.Combine(_dir.FullName, "b-folder")).FullName;
+        using var key = System.Security.Cryptography.ECDsa.Create();
+        using var ca = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=kubemedic-test-ca", key, System.Security.Cryptography.HashAlgorithmName.SHA256)
+            .CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        File.WriteAllText(Path.Combine(bDir, "ca.crt"), ca.ExportCertificatePem());
+        var b = Path.Combine(bDir, "config");
+        File.WriteAllText(b, """
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: tls
+              cluster:
+                server: https://tls.example:6443
+                certificate-authority: ca.crt
+            users:
+            - name: v
+              user:
+                token: token-v
+            contexts:
+            - name: ctx-tls
+              context:
+                cluster: tls
+                user: v
+            """);
+
+        var config = KubeconfigLoader.Load(null, "ctx-tls", Env(FileA("ctx-a"), b));
+
+        config.Host.ShouldStartWith("https://tls.example:6443");
+        config.SslCaCerts.ShouldNotBeNull().Cast<System.Security.Cryptography.X509Certificates.X509Certificate2>().Single().Thumbprint.ShouldBe(ca.Thumbprint);
+    }
+
     private sealed class ResolutionComparer : IEqualityComparer<KubeconfigResolution>
     {
         public bool Equals(KubeconfigResolution? x, KubeconfigResolution? y) => x?.Origin == y?.Origin && (x?.Files ?? []).SequenceEqual(y?.Files ?? []);
