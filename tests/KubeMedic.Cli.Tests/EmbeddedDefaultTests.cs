@@ -21,10 +21,12 @@ public sealed class EmbeddedDefaultTests : IDisposable
             && f.GetProperty("object").GetProperty("namespace").GetString() == "production");
     }
 
-    [Fact]
-    public async Task The_embedded_default_can_be_switched_off()
+    [Theory]
+    [InlineData("diagnose")]
+    [InlineData("respond")]
+    public async Task The_embedded_default_can_be_switched_off(string verb)
     {
-        var (code, stdout, stderr) = await RunAsync(new() { ["KUBEMEDIC_EMBEDDED_CLUSTER"] = "off" }, "diagnose");
+        var (code, stdout, stderr) = await RunAsync(new() { ["KUBEMEDIC_EMBEDDED_CLUSTER"] = "off" }, verb);
 
         code.ShouldBe(2);
         stdout.ShouldBeEmpty();
@@ -42,13 +44,43 @@ public sealed class EmbeddedDefaultTests : IDisposable
         stderr.ShouldNotContain("   at ");
     }
 
+    [Theory]
+    [InlineData("diagnose")]
+    [InlineData("respond")]
+    public async Task A_KUBECONFIG_whose_files_are_all_missing_is_an_error_not_the_embedded_simulator(string verb)
+    {
+        var missing = string.Join(Path.PathSeparator, Path.Combine(_home.FullName, "gone-1"), Path.Combine(_home.FullName, "gone-2"));
+
+        var (code, stdout, stderr) = await RunAsync(new() { ["KUBECONFIG"] = missing }, verb);
+
+        code.ShouldBe(2, stderr);
+        stdout.ShouldBeEmpty();
+        stderr.Trim().ShouldBe($"error: KUBECONFIG={missing}: no such files (unset KUBECONFIG to use ~/.kube/config)");
+        stderr.ShouldNotContain("embedded simulated cluster");
+    }
+
+    [Theory]
+    [InlineData("diagnose")]
+    [InlineData("respond")]
+    [InlineData("fix")]
+    public async Task A_missing_kubeconfig_flag_is_an_error_naming_the_file(string verb)
+    {
+        var missing = Path.Combine(_home.FullName, "nope.yaml");
+        string[] args = verb == "fix" ? [verb, "oom-killed:Deployment/production/order-service", "--kubeconfig", missing] : [verb, "--kubeconfig", missing];
+
+        var (code, _, stderr) = await RunAsync([], args);
+
+        code.ShouldBe(2, stderr);
+        stderr.Trim().ShouldBe($"error: kubeconfig '{missing}': no such file");
+    }
+
     private Task<(int Code, string Stdout, string Stderr)> RunAsync(Dictionary<string, string> env, params string[] args)
     {
-        // HOME without ~/.kube/config and a KUBECONFIG that does not exist: "no cluster around"
+        // HOME without ~/.kube/config and an empty KUBECONFIG: "no cluster around" (a KUBECONFIG naming missing files is an error instead)
         var all = new Dictionary<string, string>
         {
             ["HOME"] = _home.FullName,
-            ["KUBECONFIG"] = Path.Combine(_home.FullName, "no-such-kubeconfig"),
+            ["KUBECONFIG"] = "",
             ["KUBEMEDIC_EMBEDDED_CLUSTER"] = "on",
         };
         foreach (var (k, v) in env)

@@ -70,7 +70,7 @@ public sealed class LiveVsSnapshotTests : IDisposable
     private Dictionary<string, string> Env() => new()
     {
         ["HOME"] = _dir.FullName,
-        ["KUBECONFIG"] = Path.Combine(_dir.FullName, "no-such-kubeconfig"),
+        ["KUBECONFIG"] = "",
         ["KUBEMEDIC_EMBEDDED_CLUSTER"] = "off",
         ["NO_COLOR"] = "1",
     };

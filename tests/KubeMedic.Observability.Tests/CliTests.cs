@@ -64,7 +64,7 @@ public sealed class CliTests
         run.Stdout.ShouldContain("node_memory_MemTotal_bytes) > 85\n");
 
         // no kubeconfig anywhere: default thresholds, and a note saying so
-        var none = Kubemedic(dir.Path, new Dictionary<string, string> { ["KUBECONFIG"] = dir.File("none"), ["HOME"] = dir.Path, ["KUBEMEDIC_EMBEDDED_CLUSTER"] = "off" }, "alerts", "generate", "--plain");
+        var none = Kubemedic(dir.Path, new Dictionary<string, string> { ["KUBECONFIG"] = "", ["HOME"] = dir.Path, ["KUBEMEDIC_EMBEDDED_CLUSTER"] = "off" }, "alerts", "generate", "--plain");
         none.Code.ShouldBe(0, none.Stderr);
         none.Stderr.ShouldContain("no node capacity known");
     }
@@ -73,7 +73,7 @@ public sealed class CliTests
     public void Without_any_cluster_flag_the_embedded_simulated_cluster_is_the_default()
     {
         using var dir = new TempDir();
-        var run = Kubemedic(dir.Path, new Dictionary<string, string> { ["KUBECONFIG"] = dir.File("none"), ["HOME"] = dir.Path, ["KUBEMEDIC_EMBEDDED_CLUSTER"] = "" }, "alerts", "generate", "--plain");
+        var run = Kubemedic(dir.Path, new Dictionary<string, string> { ["KUBECONFIG"] = "", ["HOME"] = dir.Path, ["KUBEMEDIC_EMBEDDED_CLUSTER"] = "" }, "alerts", "generate", "--plain");
         run.Code.ShouldBe(0, run.Stderr);
         run.Stderr.ShouldContain("embedded simulated cluster");
         run.Stderr.ShouldContain("thresholds tuned for ");

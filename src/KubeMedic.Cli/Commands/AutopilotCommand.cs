@@ -24,23 +24,23 @@ internal static class AutopilotCommand
         var policyFile = new Option<string?>("--policy") { Description = "Safety policy YAML (see docs/autopilot-policy.md). Default: the built-in policy, dry run." };
         var dryRun = new Option<bool>("--dry-run") { Description = "Only plan and record, whatever the policy says (dry run is also the policy default)." };
         var once = new Option<bool>("--once") { Description = "One pass: diagnose, repair (or plan), wait for verifications, print the status, exit." };
-        var auditDir = new Option<string?>("--audit-dir") { Description = "Audit log and rate-limit store folder (default outside a cluster: ~/.kubemedic/audit, or $KUBEMEDIC_AUDIT_DIR)." };
-        var auditConfigMap = new Option<string?>("--audit-configmap") { Description = "Audit log and rate-limit store in this ConfigMap, NAMESPACE/NAME (default in-cluster: kubemedic-audit in the pod's namespace)." };
+        var auditOptions = new AuditOptions("Audit log and rate-limit store");
         var metricsListen = new Option<string?>("--metrics-listen") { Description = "Serve /metrics, /healthz, /readyz on HOST:PORT (e.g. 127.0.0.1:9464)." };
         var leaseNamespace = new Option<string?>("--lease-namespace") { Description = "Enable leader election through a coordination.k8s.io Lease in this namespace." };
         var leaseName = new Option<string>("--lease-name") { Description = "Name of the Lease.", DefaultValueFactory = _ => "kubemedic-autopilot" };
         var statusEvery = new Option<string>("--status-interval") { Description = "Print the status summary this often.", DefaultValueFactory = _ => "60s" };
         var cluster = new ClusterOptions();
         var command = new Command("autopilot", "Watch the cluster and repair what the safety policy allows; escalate the rest. Dry run by default.");
-        foreach (var o in new Option[] { policyFile, dryRun, once, auditDir, auditConfigMap, metricsListen, leaseNamespace, leaseName, statusEvery })
+        foreach (var o in new Option[] { policyFile, dryRun, once, metricsListen, leaseNamespace, leaseName, statusEvery })
         {
             command.Options.Add(o);
         }
 
+        auditOptions.AddTo(command);
         cluster.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
-            AuditStores.Validate(parse.GetValue(auditDir), parse.GetValue(auditConfigMap));
+            var auditSelection = auditOptions.Read(parse);
             var policy = parse.GetValue(policyFile) is { } file ? PolicyLoader.LoadFile(file) : AutopilotPolicy.Default;
             var effectiveDryRun = policy.DryRun || parse.GetValue(dryRun);
             var statusInterval = FixCommand.Duration(parse.GetValue(statusEvery)!, "--status-interval");
@@ -56,7 +56,7 @@ internal static class AutopilotCommand
             async Task RunLoop(CancellationToken token)
             {
                 var informers = new ClusterInformers(client, time);
-                var audit = await AuditStores.OpenAsync(client, parse.GetValue(auditDir), parse.GetValue(auditConfigMap), time, log, token);
+                var audit = await auditSelection.OpenAsync(client, time, log, token);
                 await log.WriteLineAsync($"[{time.GetUtcNow():yyyy-MM-dd HH:mm:ss}] audit: {audit.Location}");
                 var autopilot = new Autopilot(new KubeObjectApi(client), informers, DetectorFactory(), audit,
                     [new ConsoleNotificationSink(Console.Error)], metrics, time, new AutopilotOptions

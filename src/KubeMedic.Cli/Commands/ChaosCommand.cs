@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using KubeMedic.Cli.Lab;
 using KubeMedic.Core;
+using KubeMedic.Kubernetes.Sources;
 using KubeMedic.Simulator.Chaos;
 
 namespace KubeMedic.Cli.Commands;
@@ -108,20 +109,16 @@ internal static class ChaosCommand
 
     internal const string ChaosControlPath = "/kubemedic/v1/chaos";
 
-    /// <summary>The API server URL from --kubeconfig, the running lab, or $KUBECONFIG.</summary>
+    /// <summary>The API server URL from --kubeconfig, the running lab, or $KUBECONFIG / ~/.kube/config (kubectl's rules, see <see cref="KubeconfigLoader"/>).</summary>
     private static Uri ServerOf(string? kubeconfig)
     {
-        var path = kubeconfig ?? new LabSession().Running()?.Kubeconfig ?? Environment.GetEnvironmentVariable("KUBECONFIG")?.Split(':')[0]
-            ?? throw new UserInputException("no simulator: start `kubemedic lab start SCENARIO` or pass --kubeconfig");
-        if (!File.Exists(path)) throw new UserInputException($"{path}: kubeconfig not found");
-        try
+        kubeconfig ??= new LabSession().Running()?.Kubeconfig;
+        if (!KubeconfigLoader.IsAvailable(kubeconfig))
         {
-            var config = k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(path);
-            return new Uri(config.Host.TrimEnd('/') + "/");
+            throw new UserInputException("no simulator: start `kubemedic lab start SCENARIO` or pass --kubeconfig");
         }
-        catch (k8s.Exceptions.KubeConfigException ex)
-        {
-            throw new UserInputException($"{path}: {ex.Message}");
-        }
+
+        var config = KubeconfigLoader.Load(kubeconfig, context: null);
+        return new Uri(config.Host.TrimEnd('/') + "/");
     }
 }

@@ -99,7 +99,7 @@ internal static class DemoCommand
             await options.OnStarted(cluster);
         }
 
-        var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(cluster.KubeconfigPath);
+        var config = KubeconfigLoader.FromFile(cluster.KubeconfigPath, context: null);
         using var client = new k8s.Kubernetes(config);
         var time = cluster.Clock;
         var source = new LiveSource(client, $"simulated cluster ({cluster.ScenarioName})");

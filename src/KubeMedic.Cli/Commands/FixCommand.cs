@@ -30,19 +30,19 @@ internal static class FixCommand
         var apply = new Option<bool>("--apply") { Description = "Apply the patch, verify the rollout, undo it if verification fails." };
         var yes = new Option<bool>("--yes", "-y") { Description = "Do not ask for confirmation before applying." };
         var image = new Option<string?>("--image") { Description = "image-pull: set this image instead of rolling back." };
-        var auditDir = new Option<string?>("--audit-dir") { Description = "Audit log folder (default outside a cluster: ~/.kubemedic/audit, or $KUBEMEDIC_AUDIT_DIR)." };
-        var auditConfigMap = new Option<string?>("--audit-configmap") { Description = "Append the audit log to this ConfigMap, NAMESPACE/NAME (default in-cluster: kubemedic-audit in the pod's namespace)." };
+        var auditOptions = new AuditOptions();
         var window = new Option<string>("--verify-window") { Description = "How long to wait for the repair to prove healthy.", DefaultValueFactory = _ => "2m" };
         var stable = new Option<string>("--verify-stable") { Description = "How long the repaired workload must stay healthy.", DefaultValueFactory = _ => "10s" };
         var cluster = new ClusterOptions();
         var output = new OutputOptions();
         var command = new Command("fix", "Plan, dry-run or apply the remedy for a finding: diff, kubectl equivalent, verify, undo, audit.");
         command.Arguments.Add(findingId);
-        foreach (var o in new Option[] { code, obj, dryRun, apply, yes, image, auditDir, auditConfigMap, window, stable })
+        foreach (var o in new Option[] { code, obj, dryRun, apply, yes, image, window, stable })
         {
             command.Options.Add(o);
         }
 
+        auditOptions.AddTo(command);
         cluster.AddTo(command);
         output.AddTo(command);
         command.SetAction(async (parse, ct) =>
@@ -53,7 +53,7 @@ internal static class FixCommand
                 throw new UserInputException("--apply and --dry-run cannot be combined");
             }
 
-            AuditStores.Validate(parse.GetValue(auditDir), parse.GetValue(auditConfigMap));
+            var auditSelection = auditOptions.Read(parse);
             var format = output.Read(parse);
             var verify = new VerifyOptions
             {
@@ -78,7 +78,7 @@ internal static class FixCommand
 
             var resolved = await new RemedyContextBuilder(api).BuildAsync(finding, RemedyOptions.Default, time.GetUtcNow(), parse.GetValue(image), ct);
             var plans = RemedyEngine.Plan(finding, resolved.Context);
-            var audit = await AuditStores.OpenAsync(client, parse.GetValue(auditDir), parse.GetValue(auditConfigMap), time, Console.Error, ct);
+            var audit = await auditSelection.OpenAsync(client, time, Console.Error, ct);
             var executor = new RepairExecutor(api, audit, time);
             var color = !Console.IsOutputRedirected && format == OutputFormat.Table && Environment.GetEnvironmentVariable("NO_COLOR") is null;
             var actor = AuditLog.CurrentActor("fix");
@@ -233,7 +233,7 @@ internal static class FixCommand
     }
 }
 
-/// <summary>Builds a KubernetesClient from --kubeconfig/--context, $KUBECONFIG, ~/.kube/config, or the in-cluster service account.</summary>
+/// <summary>Builds a KubernetesClient from --kubeconfig/--context, $KUBECONFIG, ~/.kube/config, or the in-cluster service account (see <see cref="KubeMedic.Kubernetes.Sources.KubeconfigLoader"/>).</summary>
 internal static class KubeClient
 {
     public static k8s.Kubernetes Create(ClusterSelection selection)
@@ -243,30 +243,6 @@ internal static class KubeClient
             throw new UserInputException("--snapshot: this command changes a live cluster; give --kubeconfig instead");
         }
 
-        var path = selection.Kubeconfig ?? Environment.GetEnvironmentVariable("KUBECONFIG")?.Split(Path.PathSeparator).FirstOrDefault(p => p.Length > 0);
-        var defaultPath = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".kube", "config");
-        try
-        {
-            if (path is null && !File.Exists(defaultPath) && KubernetesClientConfiguration.IsInCluster())
-            {
-                return new k8s.Kubernetes(KubernetesClientConfiguration.InClusterConfig());
-            }
-
-            path ??= defaultPath;
-            if (!File.Exists(path))
-            {
-                throw new UserInputException($"kubeconfig {path}: not found (give --kubeconfig, or start one with `kubemedic sim`)");
-            }
-
-            return new k8s.Kubernetes(KubeMedic.Kubernetes.Sources.KubeconfigLoader.FromFile(path, selection.Context));
-        }
-        catch (UserInputException)
-        {
-            throw;
-        }
-        catch (Exception ex)
-        {
-            throw new UserInputException($"kubeconfig {path}: {ex.Message.ReplaceLineEndings(" ")}", ex);
-        }
+        return new k8s.Kubernetes(KubeMedic.Kubernetes.Sources.KubeconfigLoader.Load(selection.Kubeconfig, selection.Context));
     }
 }

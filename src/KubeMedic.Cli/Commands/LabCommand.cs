@@ -157,17 +157,7 @@ internal static class LabCommand
                 path = state.Kubeconfig;
             }
 
-            if (!File.Exists(path)) throw new UserInputException($"{path}: kubeconfig not found");
-            KubernetesClientConfiguration config;
-            try
-            {
-                config = KubernetesClientConfiguration.BuildConfigFromConfigFile(path, parse.GetValue(context));
-            }
-            catch (k8s.Exceptions.KubeConfigException ex)
-            {
-                throw new UserInputException($"{path}: {ex.Message}");
-            }
-
+            var config = KubeMedic.Kubernetes.Sources.KubeconfigLoader.Load(path, parse.GetValue(context));
             using var client = new k8s.Kubernetes(config);
             var verifier = new LabVerifier(client, new LabVerifyOptions
             {
@@ -247,7 +237,7 @@ internal static class LabCommand
             if (state.Url is null) throw new UserInputException("the running lab did not record its API URL; run `kubemedic lab reset`");
             var files = parse.GetValue(rules) ?? [];
             foreach (var f in files.Where(f => !File.Exists(f))) throw new UserInputException($"{f}: rule file not found");
-            var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(state.Kubeconfig);
+            var config = KubeMedic.Kubernetes.Sources.KubeconfigLoader.FromFile(state.Kubeconfig, context: null);
             using var client = new k8s.Kubernetes(config);
             var nodes = (await client.CoreV1.ListNodeAsync(cancellationToken: ct)).Items.Select(n => n.Metadata.Name).ToList();
             string binary;

@@ -7,7 +7,7 @@ namespace KubeMedic.Cli.Common;
 /// </summary>
 internal sealed class ClusterOptions
 {
-    public Option<string?> Kubeconfig { get; } = new("--kubeconfig") { Description = "Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)." };
+    public Option<string?> Kubeconfig { get; } = new("--kubeconfig") { Description = "Path to the kubeconfig file, read alone (default: the files of $KUBECONFIG, merged as kubectl does, then ~/.kube/config)." };
     public Option<string?> Context { get; } = new("--context") { Description = "The kubeconfig context to use." };
     public Option<string?> Namespace { get; } = new("--namespace", "-n") { Description = "Only this namespace." };
     public Option<bool> AllNamespaces { get; } = new("--all-namespaces", "-A") { Description = "All namespaces (the default when -n is not given)." };

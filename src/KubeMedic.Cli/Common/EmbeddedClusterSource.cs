@@ -1,4 +1,3 @@
-using k8s;
 using KubeMedic.Core.Model;
 using KubeMedic.Kubernetes.Sources;
 using KubeMedic.Simulator;
@@ -28,10 +27,13 @@ internal sealed class EmbeddedClusterSource : IClusterSource, IAsyncDisposable
         _scenario = scenario ?? (Environment.GetEnvironmentVariable(ScenarioVariable) is { Length: > 0 } env ? env : DefaultScenario);
     }
 
+    /// <summary>False when <see cref="SwitchVariable"/> turns the embedded default off.</summary>
+    public static bool Enabled => Environment.GetEnvironmentVariable(SwitchVariable)?.ToLowerInvariant() is not ("off" or "0" or "false" or "no");
+
     /// <summary>Installs this source as <see cref="ClusterSourceFactory.DefaultSource"/>, announcing it on stderr.</summary>
     public static void Install()
     {
-        if (Environment.GetEnvironmentVariable(SwitchVariable)?.ToLowerInvariant() is "off" or "0" or "false" or "no")
+        if (!Enabled)
         {
             return;
         }
@@ -56,7 +58,7 @@ internal sealed class EmbeddedClusterSource : IClusterSource, IAsyncDisposable
             {
                 await Console.Error.WriteLineAsync($"note: no kubeconfig found; using the embedded simulated cluster (scenario {_scenario}; set {ScenarioVariable} to change it, {SwitchVariable}=off to disable, or pass --kubeconfig/--snapshot)");
                 _cluster = await SimulatedCluster.StartAsync(new SimulatorOptions { Scenario = _scenario, Speed = 60 }, cancellationToken);
-                var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(_cluster.KubeconfigPath);
+                var config = KubeconfigLoader.FromFile(_cluster.KubeconfigPath, context: null);
                 _live = new LiveSource(config);
             }
 

@@ -4,8 +4,8 @@ namespace KubeMedic.Kubernetes.Sources;
 
 /// <summary>
 /// Chooses the cluster source: --snapshot → <see cref="SnapshotSource"/>; a kubeconfig or in-cluster config →
-/// <see cref="LiveSource"/>; otherwise <see cref="DefaultSource"/> (the lead wires the embedded simulator here);
-/// otherwise a one-line error.
+/// <see cref="LiveSource"/> (see <see cref="KubeconfigLoader"/> for kubectl's rules; a given but missing kubeconfig is an error, not a
+/// fall-back); only when no kubeconfig was given at all, <see cref="DefaultSource"/> (the embedded simulator); otherwise a one-line error.
 /// </summary>
 public static class ClusterSourceFactory
 {
@@ -21,7 +21,7 @@ public static class ClusterSourceFactory
             return new SnapshotSource(request.SnapshotPath, request.Stdin);
         }
 
-        if (!string.IsNullOrEmpty(request.Kubeconfig) || KubeconfigLoader.IsAvailable(request.Kubeconfig))
+        if (KubeconfigLoader.IsAvailable(request.Kubeconfig))
         {
             return new LiveSource(KubeconfigLoader.Load(request.Kubeconfig, request.Context));
         }

@@ -44,6 +44,6 @@ public class ChaosCommandTests
     {
         var (code, _, stderr) = CliProcess.Run(CliProcess.Kubemedic, NoEnv, TimeSpan.FromSeconds(30), "chaos", "kill-pod", "x", "--kubeconfig", "/nonexistent/kubeconfig");
         code.ShouldBe(2);
-        stderr.Trim().ShouldBe("error: /nonexistent/kubeconfig: kubeconfig not found");
+        stderr.Trim().ShouldBe("error: kubeconfig '/nonexistent/kubeconfig': no such file");
     }
 }

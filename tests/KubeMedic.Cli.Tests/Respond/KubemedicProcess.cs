@@ -7,7 +7,11 @@ internal static class KubemedicProcess
 {
     public static string DllPath => Path.Combine(AppContext.BaseDirectory, "kubemedic.dll");
 
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string workingDirectory, TimeSpan timeout, params string[] args)
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string workingDirectory, TimeSpan timeout, params string[] args) =>
+        RunAsync(workingDirectory, null, timeout, args);
+
+    /// <summary>As <see cref="RunAsync(string, TimeSpan, string[])"/>, with extra environment variables.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string>? env, TimeSpan timeout, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -25,6 +29,11 @@ internal static class KubemedicProcess
 
         psi.Environment["KUBEMEDIC_USER"] = "tester";
         psi.Environment.Remove("KUBEMEDIC_INCIDENTS");
+        foreach (var (k, v) in env ?? new Dictionary<string, string>())
+        {
+            psi.Environment[k] = v;
+        }
+
         using var process = Process.Start(psi)!;
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();

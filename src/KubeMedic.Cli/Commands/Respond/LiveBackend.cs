@@ -13,6 +13,9 @@ internal sealed record RespondDiagnosis(IReadOnlyList<Finding> Findings, Inciden
 
 internal sealed record LiveBackendOptions
 {
+    /// <summary>The audit store; null: the file store in <see cref="AuditDirectory"/>.</summary>
+    public IAuditStore? Audit { get; init; }
+
     public string? AuditDirectory { get; init; }
     public VerifyOptions Verify { get; init; } = new();
 
@@ -47,7 +50,7 @@ internal sealed class LiveBackend(IKubernetes client, string description, Func<C
     : IResponseBackend
 {
     private readonly KubeObjectApi _api = new(client);
-    private readonly AuditLog _audit = new(options.AuditDirectory, time);
+    private readonly IAuditStore _audit = options.Audit ?? new AuditLog(options.AuditDirectory, time);
     private readonly ConcurrentDictionary<(string Ns, string Pod), List<MetricPoint>> _samples = new();
     private readonly Dictionary<string, RepairRequest> _requests = [];
     private DateTimeOffset _windowStart = DateTimeOffset.MinValue;
