@@ -97,7 +97,7 @@ public sealed class ClusterModelBuilder
             {
                 try
                 {
-                    var sink = new ModelSink(pool);
+                    var sink = new ModelSink(pool) { FoldEventsOnMerge = true };
                     using var range = new RangeStream(stream.SafeFileHandle, plan[i]);
                     ParseJson(range, sink, new ItemDraft(), path, defaultKind: null, plan[i].FirstDocumentKind, allowComments: false);
                     sinks[i] = sink;

@@ -25,10 +25,17 @@ internal sealed class ModelSink
     private readonly List<SecretInfo> _secrets = [];
     private readonly List<ContainerLog> _logs = [];
     private readonly Dictionary<(string, string?, string, string, string), EventInfo> _events = [];
+    private readonly List<EventInfo> _unfolded = [];
     private readonly HashSet<string> _kinds = [];
     private readonly HashSet<string> _ignoredKinds = [];
 
     public ModelSink(StringPool? pool = null) => Pool = pool ?? new StringPool();
+
+    /// <summary>
+    /// Keep events as read and fold equal ones only when merged into another sink (the sink of one range of a file: the
+    /// events are then hashed once, in the merge, not twice).
+    /// </summary>
+    public bool FoldEventsOnMerge { get; init; }
 
     /// <summary>Interned strings; one pool per parsing thread (a pool is not thread-safe), shared by the sinks it fills.</summary>
     public StringPool Pool { get; }
@@ -192,7 +199,14 @@ internal sealed class ModelSink
         ev.FirstTimestamp = d.First ?? d.EventTime ?? d.Created;
         ev.LastTimestamp = d.Last ?? d.EventTime ?? ev.FirstTimestamp;
         ev.SourceComponent = d.Source;
-        Accumulate(ev);
+        if (FoldEventsOnMerge)
+        {
+            _unfolded.Add(ev);
+        }
+        else
+        {
+            Accumulate(ev);
+        }
     }
 
     /// <summary>Adds an event, or folds it into an equal one seen before (same object, reason and message).</summary>
@@ -226,7 +240,7 @@ internal sealed class ModelSink
     public void MergeFrom(IReadOnlyList<ModelSink> sinks)
     {
         // One resize of the event table for all of them, not one per sink (each a large-object allocation and a rehash).
-        _events.EnsureCapacity(_events.Count + sinks.Sum(s => s._events.Count));
+        _events.EnsureCapacity(_events.Count + sinks.Sum(s => s._events.Count + s._unfolded.Count));
         foreach (var sink in sinks)
         {
             MergeFrom(sink);
@@ -268,9 +282,25 @@ internal sealed class ModelSink
         {
             Accumulate(ev);
         }
+
+        foreach (var ev in next._unfolded)
+        {
+            Accumulate(ev);
+        }
     }
 
-    public ClusterModel Build() => new()
+    public ClusterModel Build()
+    {
+        foreach (var ev in _unfolded)
+        {
+            Accumulate(ev);
+        }
+
+        _unfolded.Clear();
+        return Freeze();
+    }
+
+    private ClusterModel Freeze() => new()
     {
         Pods = _pods,
         Nodes = _nodes,
