@@ -285,6 +285,7 @@ public sealed class Autopilot
 
         Interlocked.Exchange(ref _lastTrim, stamp);
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        NativeHeap.Trim();
     }
 
     /// <summary>Findings no other present finding explains (none of their "caused-by" links is present).</summary>
