@@ -101,6 +101,7 @@ public sealed partial class ConfigMapAuditStore : IAuditStore
         try
         {
             var delay = TimeSpan.FromMilliseconds(50);
+            var conflictDelay = TimeSpan.FromMilliseconds(5);
             for (var attempt = 1; ; attempt++)
             {
                 V1ConfigMap? current;
@@ -138,8 +139,12 @@ public sealed partial class ConfigMapAuditStore : IAuditStore
                 }
                 catch (HttpOperationException ex) when (attempt < _options.MaxAttempts && ex.Response.StatusCode == HttpStatusCode.Conflict)
                 {
-                    // another writer appended (or created the ConfigMap) since we read it: read again and append on top
+                    // Another writer appended (or created the ConfigMap) since we read it: read again and append on top. Wait a
+                    // random, growing moment first: a writer appending a burst needs no read between its writes, and would
+                    // otherwise win every race against one that must read again.
                     Interlocked.Increment(ref _conflicts);
+                    await Task.Delay(conflictDelay * (0.5 + Random.Shared.NextDouble()), cancellationToken);
+                    conflictDelay = TimeSpan.FromTicks(Math.Min(conflictDelay.Ticks * 2, TimeSpan.FromSeconds(1).Ticks));
                     await RefreshAsync(cancellationToken);
                 }
                 catch (HttpOperationException ex) when (attempt < _options.MaxAttempts && current is not null && ex.Response.StatusCode == HttpStatusCode.NotFound)
