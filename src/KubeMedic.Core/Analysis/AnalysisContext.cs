@@ -72,11 +72,32 @@ public sealed class AnalysisContext
     /// <summary>Builds the lookups of the model and of this context now, on the available cores (see <see cref="ClusterModel.BuildIndexes"/>).</summary>
     public void BuildIndexes() => Parallel.Invoke(
         Model.BuildIndexes,
-        () => RequestedOnNode(""),
-        () => FindJob("", ""));
+        () => ReadyNodeHeadroom(), // and the pods and requests per node it is computed from
+        () => JobIndex());
 
     /// <summary>Non-terminated pods bound to a node.</summary>
-    public IReadOnlyList<PodInfo> PodsOnNode(string node) =>
+    public IReadOnlyList<PodInfo> PodsOnNode(string node) => NodePods().TryGetValue(node, out var pods) ? pods : [];
+
+    /// <summary>CPU (millicores) and memory (bytes) requested by the non-terminated pods bound to a node; computed once.</summary>
+    public (long Cpu, long Mem) RequestedOnNode(string node) => NodeRequests().GetValueOrDefault(node);
+
+    /// <summary>Ready, schedulable nodes with their allocatable and unrequested CPU and memory, in model order; computed once.</summary>
+    public IReadOnlyList<NodeHeadroom> ReadyNodeHeadroom() =>
+        LazyInitializer.EnsureInitialized(ref _headroom, ref _headroomLock, () => Model.Nodes
+            .Where(n => n.IsReady && !n.Unschedulable)
+            .Select(n =>
+            {
+                var (cpu, mem) = RequestedOnNode(n.Name);
+                var allocCpu = n.Allocatable.CpuMillis ?? 0;
+                var allocMem = n.Allocatable.MemoryBytes ?? 0;
+                return new NodeHeadroom(n, allocCpu, allocCpu - cpu, allocMem, allocMem - mem);
+            })
+            .ToList());
+
+    /// <summary>A Job by namespace and name.</summary>
+    public JobInfo? FindJob(string ns, string name) => JobIndex().GetValueOrDefault((ns, name));
+
+    private Dictionary<string, List<PodInfo>> NodePods() =>
         LazyInitializer.EnsureInitialized(ref _podsByNode, ref _podsByNodeLock, () =>
         {
             var map = new Dictionary<string, List<PodInfo>>(StringComparer.Ordinal);
@@ -90,10 +111,9 @@ public sealed class AnalysisContext
             }
 
             return map;
-        }).TryGetValue(node, out var pods) ? pods : [];
+        });
 
-    /// <summary>CPU (millicores) and memory (bytes) requested by the non-terminated pods bound to a node; computed once.</summary>
-    public (long Cpu, long Mem) RequestedOnNode(string node) =>
+    private Dictionary<string, (long Cpu, long Mem)> NodeRequests() =>
         LazyInitializer.EnsureInitialized(ref _requestedByNode, ref _requestedByNodeLock, () =>
         {
             var map = new Dictionary<string, (long, long)>(StringComparer.Ordinal);
@@ -113,25 +133,10 @@ public sealed class AnalysisContext
             }
 
             return map;
-        }).GetValueOrDefault(node);
+        });
 
-    /// <summary>Ready, schedulable nodes with their allocatable and unrequested CPU and memory, in model order; computed once.</summary>
-    public IReadOnlyList<NodeHeadroom> ReadyNodeHeadroom() =>
-        LazyInitializer.EnsureInitialized(ref _headroom, ref _headroomLock, () => Model.Nodes
-            .Where(n => n.IsReady && !n.Unschedulable)
-            .Select(n =>
-            {
-                var (cpu, mem) = RequestedOnNode(n.Name);
-                var allocCpu = n.Allocatable.CpuMillis ?? 0;
-                var allocMem = n.Allocatable.MemoryBytes ?? 0;
-                return new NodeHeadroom(n, allocCpu, allocCpu - cpu, allocMem, allocMem - mem);
-            })
-            .ToList());
-
-    /// <summary>A Job by namespace and name.</summary>
-    public JobInfo? FindJob(string ns, string name) =>
-        LazyInitializer.EnsureInitialized(ref _jobs, ref _jobsLock, () => Model.Jobs.GroupBy(j => (j.Namespace ?? "", j.Name)).ToDictionary(g => g.Key, g => g.First()))
-            .GetValueOrDefault((ns, name));
+    private Dictionary<(string Ns, string Name), JobInfo> JobIndex() =>
+        LazyInitializer.EnsureInitialized(ref _jobs, ref _jobsLock, () => Model.Jobs.GroupBy(j => (j.Namespace ?? "", j.Name)).ToDictionary(g => g.Key, g => g.First()));
 
     /// <summary>True if the node exists in the model and is not Ready.</summary>
     public bool IsNodeNotReady(string? node) => node is not null && Model.FindNode(node) is { IsReady: false };
