@@ -37,6 +37,9 @@ public sealed class SimulatedCluster : IAsyncDisposable
     /// <summary>The simulated clock; every timestamp the cluster writes comes from it.</summary>
     public SimClock Clock => _ctx.Clock;
 
+    /// <summary>The distinct API requests served so far (verb, group, resource, subresource, namespace, name).</summary>
+    public IReadOnlyCollection<Chaos.ApiRequestInfo> RequestsSeen => Metrics.SimMetricsSource.For(_ctx).ApiRequests.Seen;
+
     /// <summary>The loaded scenario's name ("empty" when none was given).</summary>
     public string ScenarioName => _ctx.Scenario.Name;
 

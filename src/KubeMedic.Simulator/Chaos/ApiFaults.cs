@@ -103,8 +103,11 @@ public sealed class ApiFaults
         return null;
     }
 
-    /// <summary>The Kubernetes verb, API group, version and resource of a request; null for non-resource paths.</summary>
-    public static (string Verb, string Group, string Version, string Resource)? Classify(HttpRequest request)
+    /// <summary>
+    /// The request attributes an authorizer sees (kube-apiserver's RequestInfo): verb, API group and version, resource and
+    /// subresource, namespace and name; null for non-resource paths.
+    /// </summary>
+    public static ApiRequestInfo? Describe(HttpRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         var seg = (request.Path.Value ?? "").Trim('/').Split('/', StringSplitOptions.RemoveEmptyEntries);
@@ -123,7 +126,13 @@ public sealed class ApiFaults
             return null;
         }
 
-        if (seg.Length > i + 1 && seg[i] == "namespaces" && seg.Length > i + 2) i += 2;
+        string? ns = null;
+        if (seg.Length > i + 1 && seg[i] == "namespaces" && seg.Length > i + 2)
+        {
+            ns = seg[i + 1];
+            i += 2;
+        }
+
         var resource = seg[i];
         var name = seg.Length > i + 1 ? seg[i + 1] : null;
         var sub = seg.Length > i + 2 ? seg[i + 2] : null;
@@ -139,7 +148,7 @@ public sealed class ApiFaults
             "DELETE" => name is null ? "deletecollection" : "delete",
             _ => request.Method.ToLowerInvariant(),
         };
-        return (verb, group, version, sub is null ? resource : resource + "/" + sub);
+        return new ApiRequestInfo(verb, group, version, resource, sub, ns, name);
     }
 
     internal static string StatusJson(int code, string reason, string message) => new JsonObject
@@ -163,22 +172,20 @@ public static class ApiFaultMiddleware
         ArgumentNullException.ThrowIfNull(faults);
         return app.Use(async (http, next) =>
         {
-            var what = ApiFaults.Classify(http.Request);
-            if (what is null)
+            if (ApiFaults.Describe(http.Request) is not { } request)
             {
                 await next(http);
                 return;
             }
 
-            var (verb, group, version, resource) = what.Value;
-            var fault = faults.Match(verb, resource.Split('/')[0]);
+            var fault = faults.Match(request.Verb, request.Resource);
             try
             {
-                await Apply(http, next, verb, fault);
+                await Apply(http, next, request.Verb, fault);
             }
             finally
             {
-                counter?.Record(verb.ToUpperInvariant(), group, version, resource.Split('/')[0], http.Response.StatusCode);
+                counter?.Record(request, http.Response.StatusCode);
             }
         });
     }
@@ -242,3 +249,6 @@ public static class ApiFaultMiddleware
         await http.Response.WriteAsync(ApiFaults.StatusJson(code, reason, message), http.RequestAborted);
     }
 }
+
+/// <summary>What an authorizer decides on: the attributes of one API request (kube-apiserver's RequestInfo).</summary>
+public sealed record ApiRequestInfo(string Verb, string Group, string Version, string Resource, string? Subresource, string? Namespace, string? Name);

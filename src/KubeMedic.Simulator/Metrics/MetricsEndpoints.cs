@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Builder;
+using KubeMedic.Simulator.Chaos;
 using Microsoft.AspNetCore.Http;
 
 namespace KubeMedic.Simulator.Metrics;
@@ -9,8 +10,24 @@ public sealed class ApiRequestCounter
 {
     private readonly ConcurrentDictionary<(string Verb, string Group, string Version, string Resource, string Code), long> _counts = new();
 
+    private readonly ConcurrentDictionary<ApiRequestInfo, byte> _seen = new();
+
     public void Record(string verb, string group, string version, string resource, int code) =>
         _counts.AddOrUpdate((verb, group, version, resource, code.ToString(System.Globalization.CultureInfo.InvariantCulture)), 1, (_, n) => n + 1);
+
+    /// <summary>Counts a request and remembers its attributes (<see cref="Seen"/>).</summary>
+    public void Record(ApiRequestInfo request, int code)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        Record(request.Verb.ToUpperInvariant(), request.Group, request.Version, request.Resource, code);
+        _seen.TryAdd(request, 0);
+    }
+
+    /// <summary>
+    /// Every distinct request (verb, group, resource, subresource, namespace, name) served so far: what an authorizer was asked,
+    /// e.g. to check a least-privilege Role against what a client really does.
+    /// </summary>
+    public IReadOnlyCollection<ApiRequestInfo> Seen => [.. _seen.Keys];
 
     public void Write(ExpositionWriter w)
     {

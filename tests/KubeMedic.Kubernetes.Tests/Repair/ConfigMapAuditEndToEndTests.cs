@@ -16,6 +16,7 @@ public sealed class ConfigMapAuditEndToEndTests
         await using var sim = await SimulatedCluster.StartAsync(new SimulatorOptions { Scenario = "order-service-oom", Speed = 5 });
         using var client = new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(sim.KubeconfigPath));
         await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "kubemedic" } });
+        var setup = sim.RequestsSeen.ToHashSet(); // the test's own requests; everything after is the autopilot's
         var audit = await AuditStores.OpenAsync(client, null, "kubemedic/kubemedic-audit", sim.Clock, null, CancellationToken.None);
         audit.Location.ShouldBe("configmap kubemedic/kubemedic-audit");
         var log = new StringWriter();
@@ -41,5 +42,13 @@ public sealed class ConfigMapAuditEndToEndTests
         // a restarted autopilot rebuilds its rate-limit history from the ConfigMap: the workload's one action per 30 min is used up
         var history = ((IAuditStore)restarted).History(sim.Clock.GetUtcNow(), TimeSpan.FromHours(1));
         history.Actions.ShouldHaveSingleItem().WorkloadKey.ShouldBe("Deployment/production/order-service");
+
+        // deploy/'s least-privilege RBAC allows every request the autopilot made (watches, the patch, the audit ConfigMap, Events)
+        var made = sim.RequestsSeen.Where(r => !setup.Contains(r)).ToList();
+        var rbac = RbacRules.For("kubemedic", "kubemedic", Path.Combine(TestPaths.Repo, "deploy", "rbac.yaml"));
+        made.Where(r => !rbac.Allows(r)).Select(r => $"{r.Verb} {r.Group}/{r.Resource}/{r.Subresource} {r.Namespace}/{r.Name}").ShouldBeEmpty();
+        made.ShouldContain(r => r.Verb == "patch" && r.Resource == "deployments" && r.Name == "order-service");
+        made.ShouldContain(r => r.Verb == "update" && r.Resource == "configmaps" && r.Namespace == "kubemedic" && r.Name == "kubemedic-audit");
+        made.ShouldContain(r => r.Verb == "list" && r.Resource == "pods", string.Join("\n", made));
     }
 }
