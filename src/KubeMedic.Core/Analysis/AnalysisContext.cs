@@ -105,8 +105,7 @@ public sealed class AnalysisContext
             {
                 if (pod.Spec.NodeName is { } n && pod.Phase is not ("Succeeded" or "Failed"))
                 {
-                    ref var list = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(map, n, out _);
-                    (list ??= []).Add(pod);
+                    Lookups.AddTo(map, n, pod);
                 }
             }
 
@@ -136,7 +135,7 @@ public sealed class AnalysisContext
         });
 
     private Dictionary<(string Ns, string Name), JobInfo> JobIndex() =>
-        LazyInitializer.EnsureInitialized(ref _jobs, ref _jobsLock, () => Model.Jobs.GroupBy(j => (j.Namespace ?? "", j.Name)).ToDictionary(g => g.Key, g => g.First()));
+        LazyInitializer.EnsureInitialized(ref _jobs, ref _jobsLock, () => Lookups.First(Model.Jobs, j => (j.Namespace ?? "", j.Name)));
 
     /// <summary>True if the node exists in the model and is not Ready.</summary>
     public bool IsNodeNotReady(string? node) => node is not null && Model.FindNode(node) is { IsReady: false };

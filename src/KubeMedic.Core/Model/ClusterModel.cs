@@ -27,14 +27,14 @@ public sealed class ClusterModel
         _rsByDeploymentLock, _podsByLabelLock;
 
     /// <summary>
-    /// Builds every lookup index now, side by side on the available cores (a large model about to be analyzed by several
-    /// analyzer families at once); otherwise each is built on first use.
+    /// Builds the lookup indexes the analyzers use now, side by side on the available cores (a large model about to be
+    /// analyzed by several analyzer families at once); otherwise each is built on first use (<see cref="FindPod"/>'s, which
+    /// only triage uses, always is).
     /// </summary>
     public void BuildIndexes() => System.Threading.Tasks.Parallel.Invoke(
         () => EventIndex(),
         () => LabelIndex(),
         () => OwnerIndex(),
-        () => PodNameIndex(),
         () => RsDeploymentIndex(),
         () => NodeIndex(),
         () => RsNameIndex(),
@@ -128,29 +128,16 @@ public sealed class ClusterModel
     public IReadOnlyList<EventInfo> EventsFor(KubeObject obj) => EventsFor(obj.Kind, obj.Namespace, obj.Name);
 
     private Dictionary<(string Ns, string Name), PodInfo> PodNameIndex() =>
-        LazyInitializer.EnsureInitialized(ref _podsByName, ref _podsByNameLock, () => First(Pods, p => (p.Namespace ?? "", p.Name)));
+        LazyInitializer.EnsureInitialized(ref _podsByName, ref _podsByNameLock, () => Lookups.First(Pods, p => (p.Namespace ?? "", p.Name)));
 
     private Dictionary<string, NodeInfo> NodeIndex() =>
-        LazyInitializer.EnsureInitialized(ref _nodesByName, ref _nodesByNameLock, () => First(Nodes, n => n.Name));
+        LazyInitializer.EnsureInitialized(ref _nodesByName, ref _nodesByNameLock, () => Lookups.First(Nodes, n => n.Name));
 
     private Dictionary<(string Ns, string Name), ReplicaSetInfo> RsNameIndex() =>
-        LazyInitializer.EnsureInitialized(ref _rsByName, ref _rsByNameLock, () => First(ReplicaSets, r => (r.Namespace ?? "", r.Name)));
+        LazyInitializer.EnsureInitialized(ref _rsByName, ref _rsByNameLock, () => Lookups.First(ReplicaSets, r => (r.Namespace ?? "", r.Name)));
 
     private Dictionary<(string Ns, string Name), DeploymentInfo> DeploymentIndex() =>
-        LazyInitializer.EnsureInitialized(ref _deploymentsByName, ref _deploymentsByNameLock, () => First(Deployments, d => (d.Namespace ?? "", d.Name)));
-
-    /// <summary>The first object under each key (a snapshot may hold an object twice).</summary>
-    private static Dictionary<TKey, T> First<TKey, T>(IReadOnlyList<T> items, Func<T, TKey> key)
-        where TKey : notnull
-    {
-        var map = new Dictionary<TKey, T>(items.Count);
-        foreach (var item in items)
-        {
-            map.TryAdd(key(item), item);
-        }
-
-        return map;
-    }
+        LazyInitializer.EnsureInitialized(ref _deploymentsByName, ref _deploymentsByNameLock, () => Lookups.First(Deployments, d => (d.Namespace ?? "", d.Name)));
 
     private Dictionary<(string Kind, string Ns, string Name), List<PodInfo>> OwnerIndex() =>
         LazyInitializer.EnsureInitialized(ref _podsByOwner, ref _podsByOwnerLock, () =>
@@ -160,7 +147,7 @@ public sealed class ClusterModel
             {
                 if (pod.ControllerOwner is { } owner)
                 {
-                    AddTo(map, (owner.Kind, pod.Namespace ?? "", owner.Name), pod);
+                    Lookups.AddTo(map, (owner.Kind, pod.Namespace ?? "", owner.Name), pod);
                 }
             }
 
@@ -175,7 +162,7 @@ public sealed class ClusterModel
             {
                 if (rs.ControllerOwner is { Kind: "Deployment" } o)
                 {
-                    AddTo(map, (rs.Namespace ?? "", o.Name), rs);
+                    Lookups.AddTo(map, (rs.Namespace ?? "", o.Name), rs);
                 }
             }
 
@@ -195,7 +182,7 @@ public sealed class ClusterModel
             {
                 foreach (var (k, v) in pod.Labels)
                 {
-                    AddTo(map, (pod.Namespace ?? "", k, v), pod);
+                    Lookups.AddTo(map, (pod.Namespace ?? "", k, v), pod);
                 }
             }
 
@@ -208,7 +195,7 @@ public sealed class ClusterModel
             var map = new Dictionary<(string, string?, string), List<EventInfo>>();
             foreach (var ev in Events)
             {
-                AddTo(map, (ev.InvolvedObject.Kind, ev.InvolvedObject.Namespace, ev.InvolvedObject.Name), ev);
+                Lookups.AddTo(map, (ev.InvolvedObject.Kind, ev.InvolvedObject.Namespace, ev.InvolvedObject.Name), ev);
             }
 
             foreach (var list in map.Values)
@@ -218,13 +205,6 @@ public sealed class ClusterModel
 
             return map;
         });
-
-    private static void AddTo<TKey, T>(Dictionary<TKey, List<T>> map, TKey key, T item)
-        where TKey : notnull
-    {
-        ref var list = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(map, key, out _);
-        (list ??= []).Add(item);
-    }
 
     /// <summary>The last log lines of a container, previous instance first if asked and present.</summary>
     public ContainerLog? FindLog(string ns, string pod, string container, bool previous) =>

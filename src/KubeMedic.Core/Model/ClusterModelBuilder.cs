@@ -97,7 +97,7 @@ public sealed class ClusterModelBuilder
             {
                 try
                 {
-                    var sink = new ModelSink(pool) { FoldEventsOnMerge = true };
+                    var sink = new ModelSink(pool);
                     using var range = new RangeStream(stream.SafeFileHandle, plan[i]);
                     ParseJson(range, sink, new ItemDraft(), path, defaultKind: null, plan[i].FirstDocumentKind, allowComments: false);
                     sinks[i] = sink;

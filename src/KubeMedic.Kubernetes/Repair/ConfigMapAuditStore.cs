@@ -144,7 +144,7 @@ public sealed partial class ConfigMapAuditStore : IAuditStore
                     // otherwise win every race against one that must read again.
                     Interlocked.Increment(ref _conflicts);
                     await Task.Delay(conflictDelay * (0.5 + Random.Shared.NextDouble()), cancellationToken);
-                    conflictDelay = TimeSpan.FromTicks(Math.Min(conflictDelay.Ticks * 2, TimeSpan.FromSeconds(1).Ticks));
+                    conflictDelay = KubeObjectApi.Doubled(conflictDelay, TimeSpan.FromSeconds(1));
                     await RefreshAsync(cancellationToken);
                 }
                 catch (HttpOperationException ex) when (attempt < _options.MaxAttempts && current is not null && ex.Response.StatusCode == HttpStatusCode.NotFound)
@@ -154,7 +154,7 @@ public sealed partial class ConfigMapAuditStore : IAuditStore
                 catch (Exception ex) when (attempt < _options.MaxAttempts && KubeObjectApi.Transient(ex) && !cancellationToken.IsCancellationRequested)
                 {
                     await Task.Delay(delay, cancellationToken);
-                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
+                    delay = KubeObjectApi.Doubled(delay, TimeSpan.FromSeconds(2));
                 }
             }
         }

@@ -95,17 +95,18 @@ public static class AuditStores
     public static async Task<IAuditStore> OpenAsync(IKubernetes client, string? auditDir, string? auditConfigMap, TimeProvider time, TextWriter? log, CancellationToken ct)
     {
         Validate(auditDir, auditConfigMap);
+        var options = new ConfigMapAuditOptions { Time = time, Log = log };
         if (auditConfigMap is not null)
         {
             var (ns, name) = ParseConfigMap(auditConfigMap);
-            return await ConfigMapAuditStore.OpenAsync(client, ns, name, new ConfigMapAuditOptions { Time = time, Log = log }, ct);
+            return await ConfigMapAuditStore.OpenAsync(client, ns, name, options, ct);
         }
 
         var inCluster = auditDir is null && KubernetesClientConfiguration.IsInCluster() && File.Exists(ServiceAccountNamespaceFile);
         var podNamespace = inCluster ? (await File.ReadAllTextAsync(ServiceAccountNamespaceFile, ct)).Trim() : null;
         if (auditDir is null && DefaultNamespace(client, inCluster, Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_HOST"), podNamespace) is { } podNs)
         {
-            return await ConfigMapAuditStore.OpenAsync(client, podNs, DefaultConfigMapName, new ConfigMapAuditOptions { Time = time, Log = log }, ct);
+            return await ConfigMapAuditStore.OpenAsync(client, podNs, DefaultConfigMapName, options, ct);
         }
 
         return new AuditLog(auditDir, time);

@@ -38,10 +38,13 @@ public sealed class KubeObjectApi(IKubernetes client)
             catch (Exception ex) when (attempt < attempts && Transient(ex) && !ct.IsCancellationRequested)
             {
                 await Task.Delay(delay, ct);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
+                delay = Doubled(delay, TimeSpan.FromSeconds(2));
             }
         }
     }
+
+    /// <summary>The next delay of an exponential backoff: twice <paramref name="delay"/>, at most <paramref name="max"/>.</summary>
+    internal static TimeSpan Doubled(TimeSpan delay, TimeSpan max) => TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, max.Ticks));
 
     public static bool Transient(Exception ex) => ex switch
     {

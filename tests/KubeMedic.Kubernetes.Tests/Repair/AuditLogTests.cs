@@ -2,13 +2,13 @@ using System.Text.Json.Nodes;
 using KubeMedic.Core.Findings;
 using KubeMedic.Core.Policy;
 using KubeMedic.Kubernetes.Repair;
+using static KubeMedic.Kubernetes.Tests.Repair.AuditSamples;
 
 namespace KubeMedic.Kubernetes.Tests.Repair;
 
 public sealed class AuditLogTests : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "kubemedic-audit-" + Guid.NewGuid().ToString("N"));
-    private static readonly DateTimeOffset T0 = new(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
 
     public void Dispose()
     {
@@ -17,19 +17,6 @@ public sealed class AuditLogTests : IDisposable
             Directory.Delete(_dir, recursive: true);
         }
     }
-
-    private static AuditEntry Entry(string id, string phase, DateTimeOffset at, string workload = "Deployment/production/order-service") => new()
-    {
-        ActionId = id,
-        At = at,
-        Phase = phase,
-        Actor = "tester@host (autopilot)",
-        FindingId = "oom-killed:Deployment/production/order-service",
-        FindingCode = "oom-killed",
-        Target = new ObjectRef("Deployment", "production", "order-service"),
-        WorkloadKey = workload,
-        Remedy = "raise-memory-limit",
-    };
 
     [Fact]
     public async Task Appends_json_lines_per_day_and_reads_them_back()
@@ -51,13 +38,7 @@ public sealed class AuditLogTests : IDisposable
     [Fact]
     public async Task Never_writes_secret_values()
     {
-        var deployment = JsonNode.Parse("""
-        {"kind":"Deployment","metadata":{"name":"api","annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{\"password\":\"hunter2\"}"}},
-         "spec":{"template":{"spec":{"containers":[{"name":"api","env":[
-            {"name":"DB_PASSWORD","value":"hunter2"},
-            {"name":"API_TOKEN","valueFrom":{"secretKeyRef":{"name":"api","key":"token"}}},
-            {"name":"LOG_LEVEL","value":"debug"}]}]}}}}
-        """)!;
+        var deployment = AuditSamples.SecretBearingDeployment();
         var secret = JsonNode.Parse("""{"kind":"Secret","metadata":{"name":"db"},"data":{"password":"aHVudGVyMg=="}}""")!;
         var log = new AuditLog(_dir);
         await log.AppendAsync(Entry("s1", AuditPhase.Planned, T0) with { Before = deployment, After = secret });

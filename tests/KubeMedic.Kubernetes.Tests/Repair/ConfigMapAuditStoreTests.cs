@@ -1,11 +1,11 @@
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
-using KubeMedic.Core.Findings;
 using KubeMedic.Core.Policy;
 using KubeMedic.Kubernetes.Repair;
 using KubeMedic.Simulator;
 using Microsoft.Extensions.Time.Testing;
+using static KubeMedic.Kubernetes.Tests.Repair.AuditSamples;
 
 namespace KubeMedic.Kubernetes.Tests.Repair;
 
@@ -14,7 +14,6 @@ public sealed class ConfigMapAuditStoreTests : IAsyncLifetime
 {
     private const string Ns = "kubemedic";
     private const string Name = "kubemedic-audit";
-    private static readonly DateTimeOffset T0 = new(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
     private SimulatedCluster _sim = null!;
     private IKubernetes _client = null!;
 
@@ -30,19 +29,6 @@ public sealed class ConfigMapAuditStoreTests : IAsyncLifetime
         _client.Dispose();
         await _sim.DisposeAsync();
     }
-
-    private static AuditEntry Entry(string id, string phase, DateTimeOffset at) => new()
-    {
-        ActionId = id,
-        At = at,
-        Phase = phase,
-        Actor = "tester@host (autopilot)",
-        FindingId = "oom-killed:Deployment/production/order-service",
-        FindingCode = "oom-killed",
-        Target = new ObjectRef("Deployment", "production", "order-service"),
-        WorkloadKey = "Deployment/production/order-service",
-        Remedy = "raise-memory-limit",
-    };
 
     private Task<ConfigMapAuditStore> Open(ConfigMapAuditOptions? options = null) => ConfigMapAuditStore.OpenAsync(_client, Ns, Name, options);
 
@@ -73,13 +59,7 @@ public sealed class ConfigMapAuditStoreTests : IAsyncLifetime
     [Fact]
     public async Task Never_writes_secret_values()
     {
-        var deployment = JsonNode.Parse("""
-        {"kind":"Deployment","metadata":{"name":"api","annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{\"password\":\"hunter2\"}"}},
-         "spec":{"template":{"spec":{"containers":[{"name":"api","env":[
-            {"name":"DB_PASSWORD","value":"hunter2"},
-            {"name":"API_TOKEN","valueFrom":{"secretKeyRef":{"name":"api","key":"token"}}},
-            {"name":"LOG_LEVEL","value":"debug"}]}]}}}}
-        """)!;
+        var deployment = AuditSamples.SecretBearingDeployment();
         var secret = JsonNode.Parse("""{"kind":"Secret","metadata":{"name":"api"},"data":{"token":"aHVudGVyMg=="}}""")!;
         var store = await Open();
         await store.AppendAsync(Entry("a1", AuditPhase.Applying, T0) with { Before = deployment, After = secret });

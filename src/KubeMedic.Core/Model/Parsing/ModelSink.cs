@@ -24,18 +24,11 @@ internal sealed class ModelSink
     private readonly List<ConfigMapInfo> _configMaps = [];
     private readonly List<SecretInfo> _secrets = [];
     private readonly List<ContainerLog> _logs = [];
-    private readonly Dictionary<(string, string?, string, string, string), EventInfo> _events = [];
-    private readonly List<EventInfo> _unfolded = [];
+    private readonly List<EventInfo> _events = []; // as read; equal events are folded once, when the model is built
     private readonly HashSet<string> _kinds = [];
     private readonly HashSet<string> _ignoredKinds = [];
 
     public ModelSink(StringPool? pool = null) => Pool = pool ?? new StringPool();
-
-    /// <summary>
-    /// Keep events as read and fold equal ones only when merged into another sink (the sink of one range of a file: the
-    /// events are then hashed once, in the merge, not twice).
-    /// </summary>
-    public bool FoldEventsOnMerge { get; init; }
 
     /// <summary>Interned strings; one pool per parsing thread (a pool is not thread-safe), shared by the sinks it fills.</summary>
     public StringPool Pool { get; }
@@ -199,22 +192,22 @@ internal sealed class ModelSink
         ev.FirstTimestamp = d.First ?? d.EventTime ?? d.Created;
         ev.LastTimestamp = d.Last ?? d.EventTime ?? ev.FirstTimestamp;
         ev.SourceComponent = d.Source;
-        if (FoldEventsOnMerge)
-        {
-            _unfolded.Add(ev);
-        }
-        else
-        {
-            Accumulate(ev);
-        }
+        _events.Add(ev);
     }
 
-    /// <summary>Adds an event, or folds it into an equal one seen before (same object, reason and message).</summary>
-    private void Accumulate(EventInfo ev)
+    /// <summary>Folds equal events (same object, reason and message) into the first of them, in the order read.</summary>
+    private static List<EventInfo> Fold(List<EventInfo> events)
     {
-        var key = (ev.InvolvedObject.Kind, ev.InvolvedObject.Namespace, ev.InvolvedObject.Name, ev.Reason, ev.Message);
-        if (_events.TryGetValue(key, out var existing))
+        var folded = new Dictionary<(string, string?, string, string, string), EventInfo>(events.Count);
+        foreach (var ev in events)
         {
+            var key = (ev.InvolvedObject.Kind, ev.InvolvedObject.Namespace, ev.InvolvedObject.Name, ev.Reason, ev.Message);
+            if (!folded.TryGetValue(key, out var existing))
+            {
+                folded[key] = ev;
+                continue;
+            }
+
             existing.Count += ev.Count;
             if (ev.FirstTimestamp < existing.FirstTimestamp || existing.FirstTimestamp is null)
             {
@@ -227,10 +220,8 @@ internal sealed class ModelSink
                 existing.Type = ev.Type;
             }
         }
-        else
-        {
-            _events[key] = ev;
-        }
+
+        return [.. folded.Values];
     }
 
     /// <summary>
@@ -239,8 +230,6 @@ internal sealed class ModelSink
     /// </summary>
     public void MergeFrom(IReadOnlyList<ModelSink> sinks)
     {
-        // One resize of the event table for all of them, not one per sink (each a large-object allocation and a rehash).
-        _events.EnsureCapacity(_events.Count + sinks.Sum(s => s._events.Count + s._unfolded.Count));
         foreach (var sink in sinks)
         {
             MergeFrom(sink);
@@ -278,25 +267,15 @@ internal sealed class ModelSink
         _logs.AddRange(next._logs);
         _kinds.UnionWith(next._kinds);
         _ignoredKinds.UnionWith(next._ignoredKinds);
-        foreach (var ev in next._events.Values)
-        {
-            Accumulate(ev);
-        }
-
-        foreach (var ev in next._unfolded)
-        {
-            Accumulate(ev);
-        }
+        _events.AddRange(next._events); // folded with the rest in Build: one hash per event, across ranges too
     }
 
     public ClusterModel Build()
     {
-        foreach (var ev in _unfolded)
-        {
-            Accumulate(ev);
-        }
-
-        _unfolded.Clear();
+        // Folding mutates the first of equal events; keeping the folded list makes a second Build see no duplicates.
+        var events = Fold(_events);
+        _events.Clear();
+        _events.AddRange(events);
         return Freeze();
     }
 
@@ -314,7 +293,7 @@ internal sealed class ModelSink
         Endpoints = _endpoints,
         Ingresses = _ingresses,
         NetworkPolicies = _networkPolicies,
-        Events = _events.Values.ToList(),
+        Events = [.. _events],
         PersistentVolumeClaims = _pvcs,
         HorizontalPodAutoscalers = _hpas,
         PodDisruptionBudgets = _pdbs,
