@@ -81,4 +81,67 @@ public sealed class MemoryClassifierTests
         Sparkline.Render([1, double.NaN, 3], 3).ShouldBe("▁ █");
         Sparkline.Render([], 5).ShouldBe("");
     }
+
+    /// <summary>
+    /// A fast leak sampled coarsely (seed 000 at clock x30: 24 MiB per 1 s sample), three runs with a 10 s back-off between them;
+    /// the first sample of each run comes <paramref name="lateMiB"/> into it.
+    /// </summary>
+    private static List<List<Sample>> FastLeakRuns(double startMiB, double perSampleMiB, double lateMiB = 0)
+    {
+        var runs = new List<List<Sample>>();
+        var t = End.AddSeconds(-60);
+        for (var run = 0; run < 3; run++)
+        {
+            var samples = new List<Sample>();
+            for (var v = startMiB + lateMiB * run; v <= 512; v += perSampleMiB)
+            {
+                samples.Add(new Sample(t, v * Synthetic.MiB));
+                t = t.AddSeconds(1);
+            }
+
+            runs.Add(samples);
+            t = t.AddSeconds(10);
+        }
+
+        return runs;
+    }
+
+    [Fact]
+    public void A_restart_that_sampling_caught_late_still_splits_the_runs()
+    {
+        // 392 -> 512 MiB in 6 samples, then back to 392: a fall of 23 % of the value (under the 30 % rule), 23 % of the limit
+        var v = MemoryTrendClassifier.Classify(FastLeakRuns(392, 24).SelectMany(r => r).ToList(), Synthetic.Limit);
+        v.Pattern.ShouldBe(MemoryPattern.Leak, v.Summary);
+        v.Restarts.ShouldBe(2);
+        v.SlopeMiBPerMinute!.Value.ShouldBe(24 * 60, 1);
+    }
+
+    [Fact]
+    public void Runs_too_short_to_judge_alone_are_judged_together()
+    {
+        // 5 samples per run
+        var runs = FastLeakRuns(400, 24, lateMiB: 8);
+        runs.ShouldAllBe(r => r.Count < 6);
+        var v = MemoryTrendClassifier.Classify(runs.Cast<IReadOnlyList<Sample>>().ToList(), Synthetic.Limit);
+        v.Pattern.ShouldBe(MemoryPattern.Leak, v.Summary);
+        v.SlopeMiBPerMinute!.Value.ShouldBe(24 * 60, 1);
+        v.Summary.ShouldContain("each of 3 short runs");
+
+        // the same runs flat are no leak
+        var flat = runs.Select(r => (IReadOnlyList<Sample>)r.Select(p => p with { Value = 480 * Synthetic.MiB }).ToList()).ToList();
+        MemoryTrendClassifier.Classify(flat, Synthetic.Limit).Pattern.ShouldNotBe(MemoryPattern.Leak);
+    }
+
+    [Fact]
+    public void Each_container_instance_is_its_own_run_even_without_a_drop()
+    {
+        // 440 -> 510 MiB in 8 samples per run: the fall at a restart is 70 MiB (14 % of the limit, 14 % of the value), no drop rule splits there
+        var runs = FastLeakRuns(440, 10);
+        MemoryTrendClassifier.Classify(runs.SelectMany(r => r).ToList(), Synthetic.Limit).Pattern.ShouldNotBe(MemoryPattern.Leak);
+
+        var v = MemoryTrendClassifier.Classify(runs.Cast<IReadOnlyList<Sample>>().Reverse().ToList(), Synthetic.Limit);
+        v.Pattern.ShouldBe(MemoryPattern.Leak, v.Summary);
+        v.Restarts.ShouldBe(2);
+        v.Summary.ShouldContain("the run that ended in the last restart was analysed");
+    }
 }

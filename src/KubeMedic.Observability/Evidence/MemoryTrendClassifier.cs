@@ -39,8 +39,11 @@ public sealed record MemoryVerdict(
     string Sparkline);
 
 /// <summary>
-/// Classifies a working-set series (oldest first) against the container's memory limit. The series is split at restarts (a drop of
-/// more than 30 %); the last segment long enough to judge is analysed:
+/// Classifies a working-set series (oldest first) against the container's memory limit. The series is split at restarts: where one
+/// container instance's series ends and the next one's begins (cAdvisor labels each instance with its own cgroup <c>id</c>), and
+/// within a series at a drop of more than 30 % of the last value or 15 % of the limit (sampling can miss the start of a run, so a
+/// restart need not look like a fall back to the baseline). The run that ended in the last restart is analysed when it is long
+/// enough to judge, otherwise the current run:
 /// <list type="bullet">
 /// <item><b>spike</b>: the median of the first 75 % is below 70 % of the limit and every sample above half-way to the peak lies in the last 20 %;</item>
 /// <item><b>limit too low</b>: the second half is a flat plateau (coefficient of variation under 5 %, drift under 5 % of the limit) at 85 % of the limit or more, reached within the first 40 %;</item>
@@ -52,9 +55,15 @@ public static class MemoryTrendClassifier
 {
     private const double MiB = 1024d * 1024;
 
-    public static MemoryVerdict Classify(IReadOnlyList<Sample> samples, double? limitBytes)
+    /// <summary>Classifies one series, split at restarts by its drops only.</summary>
+    public static MemoryVerdict Classify(IReadOnlyList<Sample> samples, double? limitBytes) => Classify([samples], limitBytes);
+
+    /// <summary>Classifies the series of a container's instances (one per run; in any order, each oldest first).</summary>
+    public static MemoryVerdict Classify(IReadOnlyList<IReadOnlyList<Sample>> runs, double? limitBytes)
     {
-        var points = samples.Where(s => !double.IsNaN(s.Value)).OrderBy(s => s.Time).ToList();
+        ArgumentNullException.ThrowIfNull(runs);
+        var instances = runs.Select(r => r.Where(s => !double.IsNaN(s.Value)).OrderBy(s => s.Time).ToList()).Where(r => r.Count > 0).OrderBy(r => r[0].Time).ToList();
+        var points = instances.SelectMany(r => r).OrderBy(s => s.Time).ToList();
         var spark = Sparkline.Render(points.Select(p => p.Value).ToList(), 48, 0, limitBytes);
         if (points.Count < 6)
         {
@@ -62,22 +71,33 @@ public static class MemoryTrendClassifier
                 points.Count > 0 ? points.Max(p => p.Value) : 0, null, null, 0, TimeSpan.Zero, spark);
         }
 
-        // split at restarts
-        var segments = new List<List<Sample>> { new() { points[0] } };
-        for (var i = 1; i < points.Count; i++)
+        // split at restarts: a new instance, or a drop within one
+        var dropOfLimit = limitBytes is > 0 ? 0.15 * limitBytes.Value : double.PositiveInfinity;
+        var segments = new List<List<Sample>>();
+        foreach (var run in instances)
         {
-            if (points[i].Value < points[i - 1].Value * 0.7)
+            segments.Add([run[0]]);
+            for (var i = 1; i < run.Count; i++)
             {
-                segments.Add([]);
-            }
+                if (run[i].Value < run[i - 1].Value * 0.7 || run[i - 1].Value - run[i].Value >= dropOfLimit)
+                {
+                    segments.Add([]);
+                }
 
-            segments[^1].Add(points[i]);
+                segments[^1].Add(run[i]);
+            }
         }
 
         var restarts = segments.Count - 1;
         // the run that ended in the last restart is the one the OOM killer ended: judge it when it is long enough;
         // otherwise the current run
-        var segment = segments.Take(segments.Count - 1).LastOrDefault(s => s.Count >= 6) ?? segments.LastOrDefault(s => s.Count >= 6) ?? points;
+        var judged = segments.Take(segments.Count - 1).LastOrDefault(s => s.Count >= 6) ?? segments.LastOrDefault(s => s.Count >= 6);
+        if (judged is null && PooledLeak(segments, limitBytes, points[^1].Value, spark) is { } pooled)
+        {
+            return pooled;
+        }
+
+        var segment = judged ?? points;
         var peak = segment.Max(p => p.Value);
         var reference = limitBytes is > 0 ? limitBytes.Value : peak;
         var t0 = segment[0].Time;
@@ -126,12 +146,9 @@ public static class MemoryTrendClassifier
             var current = points[^1].Value; // the running container, which may have restarted since the analysed run
             TimeSpan? ttl = limitBytes is > 0 ? TimeSpan.FromMinutes(Math.Max(0, (limitBytes.Value - current) / slope)) : null;
             var fromStart = limitBytes is > 0 ? TimeSpan.FromMinutes(Math.Max(0, (limitBytes.Value - intercept) / slope)) : (TimeSpan?)null;
-            var ttlText = ttl is { } t
-                ? t.TotalMinutes < 0.5 ? "; it is at the limit now" : $"; at this rate the running container reaches the limit in {Num(t.TotalMinutes)} min"
-                : "";
             var cycle = fromStart is { } f ? $" (about {Num(f.TotalMinutes)} min from a fresh start to the limit)" : "";
             return Verdict(MemoryPattern.Leak,
-                $"leak: working set rose steadily by {Num(slope / MiB)} MiB/min for {Num(xs[^1])} min (R² {r2.ToString("0.00", CultureInfo.InvariantCulture)}), from {Mi(ys[0])} to {Mi(last)} of {limitText}{ttlText}{cycle}. Raising the limit only delays the OOM",
+                $"leak: working set rose steadily by {Num(slope / MiB)} MiB/min for {Num(xs[^1])} min (R² {r2.ToString("0.00", CultureInfo.InvariantCulture)}), from {Mi(ys[0])} to {Mi(last)} of {limitText}{TimeToLimitText(ttl)}{cycle}. Raising the limit only delays the OOM",
                 slope / MiB, ttl);
         }
 
@@ -142,6 +159,54 @@ public static class MemoryTrendClassifier
 
         return Verdict(MemoryPattern.Inconclusive, $"inconclusive: working set peaked at {Mi(peak)} ({Pct(peak / reference)} of {limitText}) without a steady trend (R² {r2.ToString("0.00", CultureInfo.InvariantCulture)}) or a clear plateau");
     }
+
+    /// <summary>
+    /// Runs too short to judge alone (a fast leak restarts every few samples): the leak test on all runs of 3 or more samples at once,
+    /// each centred on its own mean, so that every run must climb at the same rate and the restarts in between do not count.
+    /// </summary>
+    private static MemoryVerdict? PooledLeak(List<List<Sample>> segments, double? limitBytes, double current, string spark)
+    {
+        var runs = segments.Where(s => s.Count >= 3).ToList();
+        if (runs.Count < 2 || runs.Sum(r => r.Count) < 6)
+        {
+            return null;
+        }
+
+        double sxx = 0, sxy = 0, syy = 0;
+        foreach (var run in runs)
+        {
+            var xs = run.Select(p => (p.Time - run[0].Time).TotalMinutes).ToArray();
+            var (mx, my) = (xs.Average(), run.Average(p => p.Value));
+            for (var i = 0; i < run.Count; i++)
+            {
+                var (dx, dy) = (xs[i] - mx, run[i].Value - my);
+                sxx += dx * dx;
+                sxy += dx * dy;
+                syy += dy * dy;
+            }
+        }
+
+        var peak = runs.Max(r => r.Max(p => p.Value));
+        var reference = limitBytes is > 0 ? limitBytes.Value : peak;
+        var slope = sxx > 0 ? sxy / sxx : 0;
+        var r2 = sxx > 0 && syy > 0 ? sxy * sxy / (sxx * syy) : 0;
+        var longest = runs.Max(r => (r[^1].Time - r[0].Time).TotalMinutes);
+        if (!(slope > 0 && r2 >= 0.85 && slope * longest >= 0.10 * reference))
+        {
+            return null;
+        }
+
+        var limitText = limitBytes is > 0 ? $"the {Mi(limitBytes.Value)} limit" : "the observed peak (no memory limit known)";
+        TimeSpan? ttl = limitBytes is > 0 ? TimeSpan.FromMinutes(Math.Max(0, (limitBytes.Value - current) / slope)) : null;
+        var restarts = segments.Count - 1;
+        return new MemoryVerdict(MemoryPattern.Leak,
+            $"leak: working set rose steadily by {Num(slope / MiB)} MiB/min in each of {runs.Count} short runs (R² {r2.ToString("0.00", CultureInfo.InvariantCulture)} within runs), up to {Mi(peak)} of {limitText}{TimeToLimitText(ttl)}. Raising the limit only delays the OOM ({restarts} restart(s) in the window; the runs were too short to judge one alone, so all were analysed)",
+            slope / MiB, ttl, limitBytes, peak, limitBytes is > 0 ? peak / limitBytes : null, r2, restarts, runs[^1][^1].Time - runs[0][0].Time, spark);
+    }
+
+    private static string TimeToLimitText(TimeSpan? ttl) => ttl is { } t
+        ? t.TotalMinutes < 0.5 ? "; it is at the limit now" : $"; at this rate the running container reaches the limit in {Num(t.TotalMinutes)} min"
+        : "";
 
     internal static (double Slope, double Intercept, double RSquared) Fit(double[] xs, double[] ys)
     {

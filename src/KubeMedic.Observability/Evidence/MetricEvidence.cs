@@ -197,9 +197,12 @@ public sealed class MetricEvidenceCollector(IPrometheusQuery? prometheus, TimePr
     private async Task<MemoryVerdict?> MemoryAsync(EvidenceTarget t, List<MetricSeries> keep, CancellationToken ct)
     {
         var (start, end, step) = Range();
-        var query = $"max by (container) (container_memory_working_set_bytes{{{t.Selector},{t.ContainerMatcher}}})";
-        var series = await prometheus!.QueryRangeAsync(query, start, end, step, ct);
-        if (series.Count == 0)
+        // one series per container instance: cAdvisor's cgroup id changes with every restart (where the id label is dropped, the
+        // instances of a container merge into one series and the classifier falls back to drops)
+        var instances = await prometheus!.QueryRangeAsync(
+            $"max by (pod, container, id) (container_memory_working_set_bytes{{{t.Selector},{t.ContainerMatcher}}})", start, end, step, ct);
+        var containers = instances.Where(s => s.Samples.Count > 0).GroupBy(s => (Pod: s.Label("pod"), Container: s.Label("container"))).ToList();
+        if (containers.Count == 0)
         {
             return null;
         }
@@ -211,13 +214,18 @@ public sealed class MetricEvidenceCollector(IPrometheusQuery? prometheus, TimePr
         }
 
         // the container closest to its limit is the one the OOM killer picks
-        var best = series
-            .Select(s => (Series: s, Limit: limits.FirstOrDefault(l => l.Label("container") == s.Label("container"))?.Last))
-            .OrderByDescending(x => x.Limit is > 0 ? x.Series.Samples.Max(p => p.Value) / x.Limit.Value : 0)
+        var best = containers
+            .Select(c => (Runs: c.ToList(), c.Key.Pod, c.Key.Container, Peak: c.Max(s => s.Samples.Max(p => p.Value)),
+                Limit: limits.FirstOrDefault(l => l.Label("container") == c.Key.Container)?.Last))
+            .OrderByDescending(x => x.Limit is > 0 ? x.Peak / x.Limit.Value : 0)
+            .ThenByDescending(x => x.Peak)
             .First();
-        keep.Add(new MetricSeries(query, $"memory working set {t.Namespace}/{t.Pod ?? t.Workload} {best.Series.Label("container")}".TrimEnd(), "bytes",
-            best.Series.Samples, best.Limit, best.Limit is null ? null : "memory limit"));
-        return MemoryTrendClassifier.Classify(best.Series.Samples, best.Limit);
+        // the chart shows that container's instances joined, which is what this query returns
+        var joined = best.Runs.SelectMany(s => s.Samples).GroupBy(p => p.Time).Select(g => new Sample(g.Key, g.Max(p => p.Value))).OrderBy(p => p.Time).ToList();
+        var chartQuery = $"max by (container) (container_memory_working_set_bytes{{namespace=\"{EvidenceTarget.Esc(t.Namespace)}\",pod=\"{EvidenceTarget.Esc(best.Pod)}\",container=\"{EvidenceTarget.Esc(best.Container)}\"}})";
+        keep.Add(new MetricSeries(chartQuery, $"memory working set {t.Namespace}/{best.Pod} {best.Container}".TrimEnd(), "bytes", joined, best.Limit,
+            best.Limit is null ? null : "memory limit"));
+        return MemoryTrendClassifier.Classify(best.Runs.Select(s => s.Samples).ToList(), best.Limit);
     }
 
     private async Task<RestartVerdict?> RestartsAsync(EvidenceTarget t, List<MetricSeries> keep, CancellationToken ct)
