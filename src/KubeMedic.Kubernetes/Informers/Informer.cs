@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.IO.Compression;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -55,8 +53,8 @@ public sealed class InformerStats
 /// A list+watch cache of one resource kind, through KubernetesClient: list, then watch from the list's resourceVersion with
 /// bookmarks; resume the watch from the last seen resourceVersion when it ends or fails; relist on 410 Gone (emitting the
 /// differences as events, so nothing that changed while the watch was down is missed). Objects are kept as compact UTF-8 JSON,
-/// optionally trimmed of fields nobody reads, and compressed (Brotli) when larger than <see cref="CompressAbove"/> bytes (a pod's JSON shrinks
-/// to about a third, which on a 10,000-pod cluster is most of the process's managed heap).
+/// optionally trimmed of fields nobody reads, and compressed (Brotli) when larger than <see cref="CompressAbove"/> bytes, in blocks of
+/// objects compressed together (<see cref="PackedStore"/>): on a 10,000-pod cluster the cache is otherwise most of the managed heap.
 /// A watch that stays silent for longer than <see cref="WatchIdleTimeout"/> is abandoned and resumed: the server ends every watch
 /// after its timeoutSeconds, so a longer silence means a dead connection (a half-open TCP stream, a proxy that stopped forwarding)
 /// that would otherwise hang the informer forever - KubernetesClient puts no client-side timeout on watch requests.
@@ -73,7 +71,7 @@ public sealed class Informer<T, TList>
     private readonly string _apiVersion;
     private readonly ChannelWriter<InformerEvent>? _events;
     private readonly TimeProvider _time;
-    private readonly ConcurrentDictionary<string, Entry> _store = new(StringComparer.Ordinal);
+    private readonly PackedStore _store = new();
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Func<T, bool>? _keep;
     private readonly Func<T, byte>? _summarize;
@@ -113,18 +111,18 @@ public sealed class Informer<T, TList>
     /// <summary>The latest resourceVersion seen (from the list, an event or a bookmark).</summary>
     public string? ResourceVersion => Volatile.Read(ref _resourceVersion);
 
-    public JsonObject? Get(string key) => _store.TryGetValue(key, out var v) ? JsonNode.Parse(v.Json())!.AsObject() : null;
+    public JsonObject? Get(string key) => _store.Get(key) is { } json ? JsonNode.Parse(json)!.AsObject() : null;
 
     /// <summary>Each cached object's UTF-8 JSON (decompressed on the way out when it is kept compressed).</summary>
-    public IEnumerable<byte[]> RawItems() => _store.Values.Select(v => v.Json());
+    public IEnumerable<byte[]> RawItems() => _store.Items();
 
     /// <summary>The small per-object summaries computed when objects arrive (e.g. a pod's state), without parsing the JSON.</summary>
-    public IEnumerable<byte> Summaries() => _store.Values.Select(v => v.Summary);
+    public IEnumerable<byte> Summaries() => _store.Summaries();
 
-    public IEnumerable<JsonObject> Items() => _store.Values.Select(v => JsonNode.Parse(v.Json())!.AsObject());
+    public IEnumerable<JsonObject> Items() => _store.Items().Select(json => JsonNode.Parse(json)!.AsObject());
 
     /// <summary>Bytes held for the cached objects (compressed size where compressed).</summary>
-    public long StoredBytes => _store.Values.Sum(v => (long)v.Data.Length);
+    public long StoredBytes => _store.StoredBytes;
 
     public async Task RunAsync(CancellationToken ct)
     {
@@ -212,9 +210,9 @@ public sealed class Informer<T, TList>
         }
         while (continueToken is not null);
 
-        foreach (var key in _store.Keys.Where(k => !seen.Contains(k)).ToList())
+        foreach (var key in _store.Keys().Where(k => !seen.Contains(k)))
         {
-            if (_store.TryRemove(key, out _))
+            if (_store.Remove(key))
             {
                 Emit(InformerEventType.Deleted, key);
             }
@@ -249,7 +247,7 @@ public sealed class Informer<T, TList>
                 if (type == WatchEventType.Deleted)
                 {
                     var key = Key(item);
-                    if (_store.TryRemove(key, out _))
+                    if (_store.Remove(key))
                     {
                         Emit(InformerEventType.Deleted, key);
                     }
@@ -301,12 +299,12 @@ public sealed class Informer<T, TList>
         var key = Key(item);
         if (_keep is not null && !_keep(item))
         {
-            type = _store.TryRemove(key, out _) ? InformerEventType.Deleted : null;
+            type = _store.Remove(key) ? InformerEventType.Deleted : null;
             return key;
         }
 
         var rv = item.Metadata?.ResourceVersion ?? "";
-        if (_store.TryGetValue(key, out var existing) && existing.ResourceVersion == rv && rv.Length > 0)
+        if (_store.IsCurrent(key, rv))
         {
             type = null;
             return key;
@@ -316,45 +314,9 @@ public sealed class Informer<T, TList>
         item.Metadata?.ManagedFields?.Clear(); // server bookkeeping: never used, often the largest part of an object
         _trim?.Invoke(item);
         var json = Encoding.UTF8.GetBytes(KubernetesJson.Serialize(item));
-        type = _store.ContainsKey(key) ? InformerEventType.Modified : InformerEventType.Added;
-        var data = CompressAbove >= 0 && json.Length > CompressAbove ? Compress(json) : json;
-        _store[key] = new Entry(rv, data, ReferenceEquals(data, json) ? -1 : json.Length, summary);
+        type = _store.Contains(key) ? InformerEventType.Modified : InformerEventType.Added;
+        _store.Set(key, rv, json, summary, CompressAbove);
         return key;
-    }
-
-    private static byte[] Compress(byte[] json)
-    {
-        // One-shot Brotli at quality 1: no stream, no per-call zlib state (a DeflateStream allocates ~300 KB of native state per
-        // object, which showed in the OOM -> patch latency). A small window: the objects are a few KB.
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(BrotliEncoder.GetMaxCompressedLength(json.Length));
-        try
-        {
-            return BrotliEncoder.TryCompress(json, buffer, out var written, quality: 1, window: 16) && written < json.Length ? buffer.AsSpan(0, written).ToArray() : json;
-        }
-        finally
-        {
-            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    /// <summary>A cached object: its JSON, Brotli-compressed when <see cref="JsonLength"/> is not negative.</summary>
-    private readonly record struct Entry(string ResourceVersion, byte[] Data, int JsonLength, byte Summary)
-    {
-        public byte[] Json()
-        {
-            if (JsonLength < 0)
-            {
-                return Data;
-            }
-
-            var json = new byte[JsonLength];
-            if (!BrotliDecoder.TryDecompress(Data, json, out var written) || written != JsonLength)
-            {
-                throw new InvalidDataException("informer cache: a compressed object did not decompress to its length");
-            }
-
-            return json;
-        }
     }
 
     private void Emit(InformerEventType type, string key) => _events?.TryWrite(new InformerEvent(type, Kind, key));
