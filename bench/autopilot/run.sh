@@ -12,7 +12,7 @@ dotnet build -c Release src/KubeMedic.Cli -v q -nologo >/dev/null
 if [[ $PARTS == *1* ]]; then
   dotnet build -c Release bench/autopilot/AutopilotBench -v q -nologo >/dev/null
   echo "== 1. OOMKilled -> patch applied ($EVENTS events, waves of $WAVE)"
-  dotnet bench/autopilot/AutopilotBench/bin/Release/net10.0/AutopilotBench.dll "$EVENTS" "$WAVE" | tail -2
+  dotnet bench/autopilot/AutopilotBench/bin/Release/net10.0/AutopilotBench.dll "$EVENTS" "$WAVE" | grep -v "^wave"
 fi
 [[ $PARTS == *2* ]] || exit 0
 

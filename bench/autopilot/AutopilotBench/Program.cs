@@ -36,6 +36,8 @@ var run = autopilot.RunAsync(once: false, cts.Token);
 await Task.Delay(2000);
 
 var latencies = new List<double>();
+var pause0 = GC.GetTotalPauseDuration();
+var slowest = new List<string>();
 var clock = Stopwatch.StartNew();
 for (var start = 0; start < events; start += wave)
 {
@@ -66,14 +68,14 @@ for (var start = 0; start < events; start += wave)
         await Task.Delay(10);
     }
 
-    foreach (var name in names.Where(n => oomAt.ContainsKey(n) && patchedAt.ContainsKey(n)))
-    {
-        latencies.Add(Math.Max(0, patchedAt[name] - oomAt[name]));
-    }
-
-    Console.WriteLine($"wave {start / wave + 1}: {names.Count} deployments, {oomAt.Count} OOMKilled seen, {patchedAt.Count} patched");
+    var waveLatencies = names.Where(n => oomAt.ContainsKey(n) && patchedAt.ContainsKey(n)).Select(n => Math.Max(0, patchedAt[n] - oomAt[n])).ToList();
+    latencies.AddRange(waveLatencies);
+    slowest.Add(waveLatencies.Count == 0 ? "-" : waveLatencies.Max().ToString("0", CultureInfo.InvariantCulture));
+    Console.WriteLine($"wave {start / wave + 1}: {names.Count} deployments, {oomAt.Count} OOMKilled seen, {patchedAt.Count} patched, slowest {(waveLatencies.Count == 0 ? double.NaN : waveLatencies.Max()):0} ms");
 }
 
+Console.WriteLine($"slowest event of each wave (ms): {string.Join(' ', slowest)}");
+Console.WriteLine($"GC pauses during the waves: {(GC.GetTotalPauseDuration() - pause0).TotalMilliseconds:0} ms; collections {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}");
 await cts.CancelAsync();
 await run;
 latencies.Sort();
