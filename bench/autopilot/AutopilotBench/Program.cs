@@ -11,11 +11,12 @@ using KubeMedic.Simulator;
 // OOMKilled -> patch applied, over N events on the simulator (in-process, speed 1: wall-clock latencies).
 // t0 = the bench first sees the pod's container OOMKilled; t1 = the bench first sees the raised limit on the Deployment.
 // Both are observed by the same 10 ms poll of the simulator's store, so the poll adds the same error to both.
+KubeMedic.Kubernetes.Sources.KubernetesJsonMetadata.UseReflection(); // as the CLI does (src/KubeMedic.Cli/Program.cs)
 var events = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 100;
 var wave = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10;
 var scenario = Path.Combine(AppContext.BaseDirectory, "leaky.yaml");
 await using var sim = await SimulatedCluster.StartAsync(new SimulatorOptions { Scenario = scenario });
-var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(sim.KubeconfigPath));
+var client = KubeMedic.Kubernetes.Sources.KubeClients.Create(KubernetesClientConfiguration.BuildConfigFromConfigFile(sim.KubeconfigPath));
 var audit = Path.Combine(Path.GetTempPath(), "kubemedic-bench-" + Guid.NewGuid().ToString("N"));
 var policy = AutopilotPolicy.Default with
 {

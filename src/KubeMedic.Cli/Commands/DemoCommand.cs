@@ -100,7 +100,7 @@ internal static class DemoCommand
         }
 
         var config = KubeconfigLoader.FromFile(cluster.KubeconfigPath, context: null);
-        using var client = new k8s.Kubernetes(config);
+        using var client = KubeMedic.Kubernetes.Sources.KubeClients.Create(config);
         var time = cluster.Clock;
         var source = new LiveSource(client, $"simulated cluster ({cluster.ScenarioName})");
         // A real Prometheus scraping the simulator (kube-state-metrics, cAdvisor, node-exporter targets), when it is installed.

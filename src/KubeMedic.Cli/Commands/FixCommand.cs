@@ -243,6 +243,6 @@ internal static class KubeClient
             throw new UserInputException("--snapshot: this command changes a live cluster; give --kubeconfig instead");
         }
 
-        return new k8s.Kubernetes(KubeMedic.Kubernetes.Sources.KubeconfigLoader.Load(selection.Kubeconfig, selection.Context));
+        return KubeMedic.Kubernetes.Sources.KubeClients.Create(KubeMedic.Kubernetes.Sources.KubeconfigLoader.Load(selection.Kubeconfig, selection.Context));
     }
 }

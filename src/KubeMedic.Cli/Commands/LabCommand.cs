@@ -158,7 +158,7 @@ internal static class LabCommand
             }
 
             var config = KubeMedic.Kubernetes.Sources.KubeconfigLoader.Load(path, parse.GetValue(context));
-            using var client = new k8s.Kubernetes(config);
+            using var client = KubeMedic.Kubernetes.Sources.KubeClients.Create(config);
             var verifier = new LabVerifier(client, new LabVerifyOptions
             {
                 LogWindow = TimeSpan.FromMinutes(Math.Max(1, parse.GetValue(logMinutes))),
@@ -238,7 +238,7 @@ internal static class LabCommand
             var files = parse.GetValue(rules) ?? [];
             foreach (var f in files.Where(f => !File.Exists(f))) throw new UserInputException($"{f}: rule file not found");
             var config = KubeMedic.Kubernetes.Sources.KubeconfigLoader.FromFile(state.Kubeconfig, context: null);
-            using var client = new k8s.Kubernetes(config);
+            using var client = KubeMedic.Kubernetes.Sources.KubeClients.Create(config);
             var nodes = (await client.CoreV1.ListNodeAsync(cancellationToken: ct)).Items.Select(n => n.Metadata.Name).ToList();
             string binary;
             try

@@ -85,7 +85,7 @@ internal static class RespondCommand
                 throw new UserInputException($"{EmbeddedClusterSource.ScenarioVariable}: {ex.Message}", ex);
             }
 
-            var simClient = new k8s.Kubernetes(KubeconfigLoader.FromFile(cluster.KubeconfigPath, context: null));
+            var simClient = KubeClients.Create(KubeconfigLoader.FromFile(cluster.KubeconfigPath, context: null));
             IAuditStore simAudit;
             try
             {
@@ -113,7 +113,7 @@ internal static class RespondCommand
         }
 
         var config = KubeconfigLoader.Load(selection.Kubeconfig, selection.Context);
-        var client = new k8s.Kubernetes(config);
+        var client = KubeClients.Create(config);
         IAuditStore store;
         try
         {

@@ -27,7 +27,7 @@ public sealed class LiveSource : IClusterSource, IDisposable
 
     public LiveSource(KubernetesClientConfiguration config)
     {
-        _client = new k8s.Kubernetes(config);
+        _client = KubeClients.Create(config);
         _description = $"cluster {config.Host}" + (config.CurrentContext is { } ctx ? $" (context {ctx})" : "");
     }
 

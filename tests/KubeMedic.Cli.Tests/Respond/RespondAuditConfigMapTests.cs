@@ -28,7 +28,7 @@ public sealed class RespondAuditConfigMapTests : IDisposable
         rc.ShouldBe(1, stdout + stderr); // the incident stays open
         stderr.ShouldNotContain("embedded simulated cluster");
         sim.Get("configmaps", "production", "kubemedic-audit").ShouldNotBeNull(stdout + stderr);
-        using var client = new k8s.Kubernetes(KubeconfigLoader.FromFile(sim.KubeconfigPath, context: null));
+        using var client = KubeClients.Create(KubeconfigLoader.FromFile(sim.KubeconfigPath, context: null));
         var entries = (await ConfigMapAuditStore.OpenAsync(client, "production", "kubemedic-audit")).Read();
         entries.ShouldContain(e => e.Phase == AuditPhase.Planned && e.DryRun && e.Mode == "respond"
                                    && e.FindingCode == "oom-killed" && e.Target != null && e.Target.Name == "order-service", stdout);

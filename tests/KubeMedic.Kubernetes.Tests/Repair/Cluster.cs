@@ -1,3 +1,4 @@
+using KubeMedic.Kubernetes.Sources;
 using System.Text.Json.Nodes;
 using k8s;
 
@@ -51,5 +52,5 @@ internal static class Cluster
         return server;
     }
 
-    public static IKubernetes Client(string url) => new k8s.Kubernetes(new KubernetesClientConfiguration { Host = url, AccessToken = "fake-token" });
+    public static IKubernetes Client(string url) => KubeClients.Create(new KubernetesClientConfiguration { Host = url, AccessToken = "fake-token" });
 }

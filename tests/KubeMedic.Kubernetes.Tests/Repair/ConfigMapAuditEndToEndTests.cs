@@ -1,3 +1,4 @@
+using KubeMedic.Kubernetes.Sources;
 using k8s;
 using k8s.Models;
 using KubeMedic.Core.Policy;
@@ -14,7 +15,7 @@ public sealed class ConfigMapAuditEndToEndTests
     public async Task Order_service_oom_repair_is_audited_in_the_configmap_and_a_restart_sees_the_rate_limit()
     {
         await using var sim = await SimulatedCluster.StartAsync(new SimulatorOptions { Scenario = "order-service-oom", Speed = 5 });
-        using var client = new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(sim.KubeconfigPath));
+        using var client = KubeClients.Create(KubernetesClientConfiguration.BuildConfigFromConfigFile(sim.KubeconfigPath));
         await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "kubemedic" } });
         var setup = sim.RequestsSeen.ToHashSet(); // the test's own requests; everything after is the autopilot's
         var audit = await AuditStores.OpenAsync(client, null, "kubemedic/kubemedic-audit", sim.Clock, null, CancellationToken.None);

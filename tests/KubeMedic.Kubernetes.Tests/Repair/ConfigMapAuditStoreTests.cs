@@ -1,3 +1,4 @@
+using KubeMedic.Kubernetes.Sources;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
@@ -20,7 +21,7 @@ public sealed class ConfigMapAuditStoreTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _sim = await SimulatedCluster.StartAsync(new SimulatorOptions { Warmup = false });
-        _client = new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(_sim.KubeconfigPath));
+        _client = KubeClients.Create(KubernetesClientConfiguration.BuildConfigFromConfigFile(_sim.KubeconfigPath));
         await _client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = Ns } });
     }
 
@@ -150,7 +151,7 @@ public sealed class ConfigMapAuditStoreTests : IAsyncLifetime
     [InlineData(true, null, "https://10.96.0.1:443", null)]
     public void In_cluster_default_is_the_configmap_only_for_the_pods_own_cluster(bool inCluster, string? serviceHost, string url, string? expected)
     {
-        using var client = new k8s.Kubernetes(new KubernetesClientConfiguration { Host = url });
+        using var client = KubeClients.Create(new KubernetesClientConfiguration { Host = url });
         AuditStores.DefaultNamespace(client, inCluster, serviceHost, "kubemedic").ShouldBe(expected);
     }
 

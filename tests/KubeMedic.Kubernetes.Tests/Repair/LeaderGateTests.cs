@@ -1,3 +1,4 @@
+using KubeMedic.Kubernetes.Sources;
 using k8s;
 using KubeMedic.Kubernetes.Repair;
 using KubeMedic.Simulator;
@@ -10,7 +11,7 @@ public sealed class LeaderGateTests
     public async Task Only_one_replica_acts_and_the_other_takes_over_when_it_stops()
     {
         await using var sim = await SimulatedCluster.StartAsync(new SimulatorOptions());
-        var client = new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(sim.KubeconfigPath));
+        var client = KubeClients.Create(KubernetesClientConfiguration.BuildConfigFromConfigFile(sim.KubeconfigPath));
         var active = 0;
         var maxActive = 0;
         var ran = new List<string>();

@@ -1,3 +1,4 @@
+using KubeMedic.Kubernetes.Sources;
 using k8s;
 using KubeMedic.Core.Findings;
 using KubeMedic.Core.Policy;
@@ -31,7 +32,7 @@ public sealed class LivenessEndToEndTests : IDisposable
     {
         var file = scenario.EndsWith(".yaml", StringComparison.Ordinal) ? TestPaths.Fixture(scenario) : scenario;
         await using var sim = await SimulatedCluster.StartAsync(new SimulatorOptions { Scenario = file, Speed = 5 });
-        using var client = new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(sim.KubeconfigPath));
+        using var client = KubeClients.Create(KubernetesClientConfiguration.BuildConfigFromConfigFile(sim.KubeconfigPath));
         var log = new StringWriter();
         var escalations = new List<Escalation>();
         var autopilot = SimAutopilot.Create(sim, client, new AuditLog(_audit, sim.Clock), AutopilotPolicy.Default with { DryRun = false }, log, escalations,

@@ -1,3 +1,4 @@
+using KubeMedic.Kubernetes.Sources;
 using System.Text.Json.Nodes;
 using k8s;
 using KubeMedic.Core.Policy;
@@ -22,7 +23,7 @@ public sealed class SimulatorEndToEndTests : IDisposable
     }
 
     private static Autopilot Create(SimulatedCluster sim, string auditDir, AutopilotPolicy policy, StringWriter log, List<Escalation> escalations) =>
-        SimAutopilot.Create(sim, new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(sim.KubeconfigPath)), new AuditLog(auditDir, sim.Clock),
+        SimAutopilot.Create(sim, KubeClients.Create(KubernetesClientConfiguration.BuildConfigFromConfigFile(sim.KubeconfigPath)), new AuditLog(auditDir, sim.Clock),
             policy, log, escalations, TimeSpan.FromSeconds(90), TimeSpan.FromSeconds(5));
 
     [Fact]
@@ -70,7 +71,7 @@ public sealed class DeployDisasterEndToEndTests : IDisposable
         await using var sim = await SimulatedCluster.StartAsync(new SimulatorOptions { Scenario = "deploy-disaster", Speed = 5 });
         var log = new StringWriter();
         var escalations = new List<Escalation>();
-        var client = new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(sim.KubeconfigPath));
+        var client = KubeClients.Create(KubernetesClientConfiguration.BuildConfigFromConfigFile(sim.KubeconfigPath));
         var autopilot = SimAutopilot.Create(sim, client, new AuditLog(_audit, sim.Clock), AutopilotPolicy.Default with { DryRun = false }, log, escalations,
             TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(3));
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(150));
@@ -124,7 +125,7 @@ public sealed class SimulatorFaultTests : IDisposable
         proxy.Fail(500, 3, (m, p) => m == "GET" && !p.Contains("watch", StringComparison.Ordinal));
         proxy.Fail(429, 3, (m, p) => p.Contains("watch=true", StringComparison.Ordinal));
         proxy.Fail(503, 1, (m, p) => m == "PATCH");
-        var client = new k8s.Kubernetes(new KubernetesClientConfiguration { Host = proxy.Url, AccessToken = "kubemedic-sim" });
+        var client = KubeClients.Create(new KubernetesClientConfiguration { Host = proxy.Url, AccessToken = "kubemedic-sim" });
         var informers = new ClusterInformers(client, sim.Clock);
         var log = new StringWriter();
         var autopilot = new Autopilot(new KubeObjectApi(client), informers, new DiagnosisDetector(), new AuditLog(_audit, sim.Clock), [], NullAutopilotMetrics.Instance,
