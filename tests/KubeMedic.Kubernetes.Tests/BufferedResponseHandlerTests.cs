@@ -87,4 +87,34 @@ public sealed class BufferedResponseHandlerTests
     [InlineData("http://api/api/v1/pods?labelSelector=watch%3Dtrue")]
     [InlineData("http://api/apis/apps/v1/namespaces/shop/deployments/web")]
     public void Everything_else_is_buffered(string url) => BufferedResponseHandler.IsStream(new Uri(url)).ShouldBeFalse();
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(64 * 1024)]
+    [InlineData(200_000)]
+    public async Task A_buffered_body_keeps_its_bytes_and_headers(int size)
+    {
+        var bytes = new byte[size];
+        new Random(size).NextBytes(bytes);
+        var original = new ByteArrayContent(bytes);
+        original.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var copy = await PooledBody.ReadAsync(original, CancellationToken.None);
+        copy.Headers.ContentType!.MediaType.ShouldBe("application/json");
+        using var stream = copy.ReadAsStream();
+        stream.Length.ShouldBe(size);
+        var back = new MemoryStream();
+        var buffer = new byte[7000]; // reads that straddle the 64 KiB chunks
+        int read;
+        while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
+        {
+            back.Write(buffer, 0, read);
+        }
+
+        back.ToArray().ShouldBe(bytes);
+        stream.Position = size / 2;
+        var rest = new MemoryStream();
+        await stream.CopyToAsync(rest);
+        rest.ToArray().ShouldBe(bytes[(size / 2)..]);
+    }
 }
