@@ -27,6 +27,13 @@ public sealed class OrderServiceOomTests(OomFixture sim) : IClassFixture<OomFixt
         history.Out.ShouldMatch(@"(?m)^1\s+deploy order-service:2.3.0");
         history.Out.ShouldMatch(@"(?m)^2\s+deploy order-service:2.3.1");
 
+        // metrics exist only for running containers (kubectl top fails with "Metrics not available" while every replica backs off)
+        for (var i = 0; i < 60 && !sim.Cluster.List("pods", "production", "app=order-service")
+                 .Any(p => p["status"]?["containerStatuses"]?[0]?["state"]?["running"] is not null); i++)
+        {
+            await sim.Cluster.AdvanceAsync(TimeSpan.FromSeconds(10));
+        }
+
         var top = (await K.RunAsync("top", "pods", "-n", "production", "-l", "app=order-service")).ShouldSucceed();
         top.Out.ShouldMatch(@"order-service-\S+\s+\d+m\s+[3-5]\d\dMi");
 
