@@ -77,4 +77,28 @@ public sealed class LeaderGateTests
         await Task.WhenAll(runA, runB);
         sim.Get("leases", "default", "kubemedic-autopilot").ShouldNotBeNull();
     }
+
+    [Fact]
+    public async Task Leader_election_needs_only_what_deploy_rbac_grants()
+    {
+        await using var sim = await SimulatedCluster.StartAsync(new SimulatorOptions());
+        using var client = KubeClients.Create(KubernetesClientConfiguration.BuildConfigFromConfigFile(sim.KubeconfigPath));
+        await client.CoreV1.CreateNamespaceAsync(new k8s.Models.V1Namespace { Metadata = new k8s.Models.V1ObjectMeta { Name = "kubemedic" } });
+        var setup = sim.RequestsSeen.ToHashSet();
+
+        // deploy/deployment.yaml: --lease-namespace=kubemedic; one replica acquires and renews, the other waits
+        LeaderGate Gate(string id) => new(client, "kubemedic", "kubemedic-autopilot", id)
+        {
+            LeaseDuration = TimeSpan.FromSeconds(2), RenewDeadline = TimeSpan.FromSeconds(1.5), RetryPeriod = TimeSpan.FromMilliseconds(300),
+        };
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        static async Task Idle(CancellationToken ct) => await Task.Delay(Timeout.Infinite, ct).ContinueWith(_ => { }, TaskScheduler.Default);
+        await Task.WhenAll(Gate("a").RunAsync(Idle, stop.Token), Gate("b").RunAsync(Idle, stop.Token));
+
+        var made = sim.RequestsSeen.Where(r => !setup.Contains(r)).ToList();
+        var rbac = RbacRules.For("kubemedic", "kubemedic", Path.Combine(TestPaths.Repo, "deploy", "rbac.yaml"));
+        made.Where(r => !rbac.Allows(r)).Select(r => $"{r.Verb} {r.Group}/{r.Resource} {r.Namespace}/{r.Name}").ShouldBeEmpty();
+        made.ShouldContain(r => r.Verb == "create" && r.Resource == "leases" && r.Namespace == "kubemedic", string.Join("\n", made));
+        made.ShouldContain(r => r.Verb == "update" && r.Resource == "leases" && r.Name == "kubemedic-autopilot", string.Join("\n", made));
+    }
 }
