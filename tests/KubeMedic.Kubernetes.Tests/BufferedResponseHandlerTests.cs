@@ -1,4 +1,5 @@
 using System.Net;
+using KubeMedic.Core.Model.Parsing;
 using KubeMedic.Kubernetes.Sources;
 
 namespace KubeMedic.Kubernetes.Tests;
@@ -6,14 +7,11 @@ namespace KubeMedic.Kubernetes.Tests;
 public sealed class BufferedResponseHandlerTests
 {
     /// <summary>A body that arrives in two parts, the second only after the test releases it (an API server still sending a list).</summary>
-    private sealed class SlowBody(TaskCompletionSource release) : Stream
+    private sealed class SlowBody(TaskCompletionSource release) : ReadOnlyStream
     {
         private int _part;
 
-        public override bool CanRead => true;
         public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
         public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
         public bool SyncReads { get; private set; }
@@ -39,11 +37,6 @@ public sealed class BufferedResponseHandlerTests
                     return 0;
             }
         }
-
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     private sealed class Server(SlowBody body) : HttpMessageHandler

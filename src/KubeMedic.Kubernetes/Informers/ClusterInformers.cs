@@ -2,6 +2,7 @@ using System.Text;
 using System.Threading.Channels;
 using k8s;
 using k8s.Models;
+using KubeMedic.Core.Model.Parsing;
 
 namespace KubeMedic.Kubernetes.Informers;
 
@@ -176,16 +177,13 @@ public static class PodState
 }
 
 /// <summary>A read-only stream over a sequence of byte arrays.</summary>
-internal sealed class ConcatStream(IEnumerable<byte[]> parts) : Stream
+internal sealed class ConcatStream(IEnumerable<byte[]> parts) : ReadOnlyStream
 {
     private readonly IEnumerator<byte[]> _parts = parts.GetEnumerator();
     private byte[]? _current;
     private int _offset;
 
-    public override bool CanRead => true;
     public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
@@ -215,14 +213,6 @@ internal sealed class ConcatStream(IEnumerable<byte[]> parts) : Stream
 
         return written;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -314,8 +314,7 @@ public sealed class Informer<T, TList>
         item.Metadata?.ManagedFields?.Clear(); // server bookkeeping: never used, often the largest part of an object
         _trim?.Invoke(item);
         var json = Encoding.UTF8.GetBytes(KubernetesJson.Serialize(item));
-        type = _store.Contains(key) ? InformerEventType.Modified : InformerEventType.Added;
-        _store.Set(key, rv, json, summary, CompressAbove);
+        type = _store.Set(key, rv, json, summary, CompressAbove) ? InformerEventType.Modified : InformerEventType.Added;
         return key;
     }
 

@@ -88,14 +88,6 @@ internal sealed class PackedStore
         }
     }
 
-    public bool Contains(string key)
-    {
-        lock (_gate)
-        {
-            return _slots.ContainsKey(key);
-        }
-    }
-
     /// <summary>True when <paramref name="key"/> is stored at <paramref name="resourceVersion"/> (not empty).</summary>
     public bool IsCurrent(string key, string resourceVersion)
     {
@@ -121,15 +113,19 @@ internal sealed class PackedStore
         }
     }
 
-    /// <summary>Stores a version of an object; JSON longer than <paramref name="compressAbove"/> bytes is compressed (negative: never).</summary>
-    public void Set(string key, string resourceVersion, byte[] json, byte summary, int compressAbove)
+    /// <summary>
+    /// Stores a version of an object; JSON longer than <paramref name="compressAbove"/> bytes is compressed (negative: never).
+    /// True when it replaced a stored version.
+    /// </summary>
+    public bool Set(string key, string resourceVersion, byte[] json, byte summary, int compressAbove)
     {
         var compressed = compressAbove >= 0 && json.Length > compressAbove ? Compress(json) : null;
         lock (_gate)
         {
-            if (_slots.Remove(key, out var old))
+            var replaced = _slots.Remove(key, out var old);
+            if (replaced)
             {
-                Kill(old);
+                Kill(old!);
             }
 
             var slot = new Slot(resourceVersion, summary) { Data = compressed ?? json, JsonLength = compressed is null ? -1 : json.Length };
@@ -138,6 +134,8 @@ internal sealed class PackedStore
             {
                 Open(slot);
             }
+
+            return replaced;
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using k8s;
+using KubeMedic.Core.Model.Parsing;
 
 namespace KubeMedic.Kubernetes.Sources;
 
@@ -47,7 +48,7 @@ public sealed class BufferedResponseHandler : DelegatingHandler
 }
 
 /// <summary>A response body read in full into chunks rented from <see cref="ArrayPool{T}.Shared"/>, returned when it is disposed.</summary>
-internal sealed class PooledBody : Stream
+internal sealed class PooledBody : ReadOnlyStream
 {
     private const int ChunkSize = 64 * 1024;
     private readonly List<byte[]> _chunks;
@@ -103,9 +104,7 @@ internal sealed class PooledBody : Stream
         return buffered;
     }
 
-    public override bool CanRead => true;
     public override bool CanSeek => true;
-    public override bool CanWrite => false;
     public override long Length => _length;
 
     public override long Position
@@ -142,14 +141,6 @@ internal sealed class PooledBody : Stream
         SeekOrigin.Current => _position + offset,
         _ => _length + offset,
     };
-
-    public override void Flush()
-    {
-    }
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -106,7 +106,7 @@ public static class MemoryTrendClassifier
         var duration = segment[^1].Time - t0;
         var (slope, intercept, r2) = Fit(xs, ys);
         var peakOfLimit = limitBytes is > 0 ? peak / limitBytes : null;
-        var limitText = limitBytes is > 0 ? $"the {Mi(limitBytes.Value)} limit" : "the observed peak (no memory limit known)";
+        var limitText = LimitText(limitBytes);
         var restartText = restarts > 0 ? $" ({restarts} restart(s) in the window; {(segment == segments[^1] ? "the current run" : "the run that ended in the last restart")} was analysed)" : "";
 
         MemoryVerdict Verdict(MemoryPattern pattern, string summary, double? slopeMiB = null, TimeSpan? ttl = null) =>
@@ -144,7 +144,7 @@ public static class MemoryTrendClassifier
         {
             var last = ys[^1];
             var current = points[^1].Value; // the running container, which may have restarted since the analysed run
-            TimeSpan? ttl = limitBytes is > 0 ? TimeSpan.FromMinutes(Math.Max(0, (limitBytes.Value - current) / slope)) : null;
+            var ttl = TimeToLimit(limitBytes, current, slope);
             var fromStart = limitBytes is > 0 ? TimeSpan.FromMinutes(Math.Max(0, (limitBytes.Value - intercept) / slope)) : (TimeSpan?)null;
             var cycle = fromStart is { } f ? $" (about {Num(f.TotalMinutes)} min from a fresh start to the limit)" : "";
             return Verdict(MemoryPattern.Leak,
@@ -172,37 +172,38 @@ public static class MemoryTrendClassifier
             return null;
         }
 
-        double sxx = 0, sxy = 0, syy = 0;
+        // each run's minutes and bytes relative to its own means: one fit over them all is the within-runs fit
+        var xs = new List<double>();
+        var ys = new List<double>();
         foreach (var run in runs)
         {
-            var xs = run.Select(p => (p.Time - run[0].Time).TotalMinutes).ToArray();
-            var (mx, my) = (xs.Average(), run.Average(p => p.Value));
-            for (var i = 0; i < run.Count; i++)
-            {
-                var (dx, dy) = (xs[i] - mx, run[i].Value - my);
-                sxx += dx * dx;
-                sxy += dx * dy;
-                syy += dy * dy;
-            }
+            var minutes = run.Select(p => (p.Time - run[0].Time).TotalMinutes).ToList();
+            var (mx, my) = (minutes.Average(), run.Average(p => p.Value));
+            xs.AddRange(minutes.Select(x => x - mx));
+            ys.AddRange(run.Select(p => p.Value - my));
         }
 
+        var (slope, _, r2) = Fit([.. xs], [.. ys]);
         var peak = runs.Max(r => r.Max(p => p.Value));
         var reference = limitBytes is > 0 ? limitBytes.Value : peak;
-        var slope = sxx > 0 ? sxy / sxx : 0;
-        var r2 = sxx > 0 && syy > 0 ? sxy * sxy / (sxx * syy) : 0;
         var longest = runs.Max(r => (r[^1].Time - r[0].Time).TotalMinutes);
         if (!(slope > 0 && r2 >= 0.85 && slope * longest >= 0.10 * reference))
         {
             return null;
         }
 
-        var limitText = limitBytes is > 0 ? $"the {Mi(limitBytes.Value)} limit" : "the observed peak (no memory limit known)";
-        TimeSpan? ttl = limitBytes is > 0 ? TimeSpan.FromMinutes(Math.Max(0, (limitBytes.Value - current) / slope)) : null;
+        var ttl = TimeToLimit(limitBytes, current, slope);
         var restarts = segments.Count - 1;
         return new MemoryVerdict(MemoryPattern.Leak,
-            $"leak: working set rose steadily by {Num(slope / MiB)} MiB/min in each of {runs.Count} short runs (R² {r2.ToString("0.00", CultureInfo.InvariantCulture)} within runs), up to {Mi(peak)} of {limitText}{TimeToLimitText(ttl)}. Raising the limit only delays the OOM ({restarts} restart(s) in the window; the runs were too short to judge one alone, so all were analysed)",
+            $"leak: working set rose steadily by {Num(slope / MiB)} MiB/min in each of {runs.Count} short runs (R² {r2.ToString("0.00", CultureInfo.InvariantCulture)} within runs), up to {Mi(peak)} of {LimitText(limitBytes)}{TimeToLimitText(ttl)}. Raising the limit only delays the OOM ({restarts} restart(s) in the window; the runs were too short to judge one alone, so all were analysed)",
             slope / MiB, ttl, limitBytes, peak, limitBytes is > 0 ? peak / limitBytes : null, r2, restarts, runs[^1][^1].Time - runs[0][0].Time, spark);
     }
+
+    private static string LimitText(double? limitBytes) => limitBytes is > 0 ? $"the {Mi(limitBytes.Value)} limit" : "the observed peak (no memory limit known)";
+
+    /// <summary>How long until <paramref name="current"/> reaches the limit at <paramref name="slopePerMinute"/> bytes a minute.</summary>
+    private static TimeSpan? TimeToLimit(double? limitBytes, double current, double slopePerMinute) =>
+        limitBytes is > 0 ? TimeSpan.FromMinutes(Math.Max(0, (limitBytes.Value - current) / slopePerMinute)) : null;
 
     private static string TimeToLimitText(TimeSpan? ttl) => ttl is { } t
         ? t.TotalMinutes < 0.5 ? "; it is at the limit now" : $"; at this rate the running container reaches the limit in {Num(t.TotalMinutes)} min"

@@ -12,7 +12,7 @@ public sealed class ApiRequestCounter
 
     private readonly ConcurrentDictionary<ApiRequestInfo, byte> _seen = new();
 
-    public void Record(string verb, string group, string version, string resource, int code) =>
+    private void Record(string verb, string group, string version, string resource, int code) =>
         _counts.AddOrUpdate((verb, group, version, resource, code.ToString(System.Globalization.CultureInfo.InvariantCulture)), 1, (_, n) => n + 1);
 
     /// <summary>Counts a request and remembers its attributes (<see cref="Seen"/>).</summary>

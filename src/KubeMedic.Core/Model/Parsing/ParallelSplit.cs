@@ -225,22 +225,6 @@ internal static class ParallelSplit
     }
 }
 
-/// <summary>The members every read-only, forward-only stream here implements the same way.</summary>
-internal abstract class ReadOnlyStream : Stream
-{
-    public override bool CanRead => true;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-}
-
 /// <summary>
 /// Reads <c>prefix + file[start, end) + suffix</c> through a positional file handle (one per worker), dropping the
 /// indentation that follows each line break of the file's bytes.
